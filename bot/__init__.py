@@ -1,0 +1,1 @@
+"""chapterbot: a chat-bot organizing assistant for a membership organization."""

@@ -1,0 +1,112 @@
+"""Reads lines as one member's messages and prints the bot's answers."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.adapters.terminal.render import render
+from bot.app import Application
+from bot.core.events import (
+    ChatKind,
+    ChatRef,
+    CommandMessage,
+    Incoming,
+    LocationShared,
+    Sender,
+    TextMessage,
+    parse_command,
+)
+from bot.core.outgoing import Outgoing, Text
+from bot.i18n.parsing import parse_coordinates
+
+PLATFORM = "terminal"
+
+
+class TerminalOutbox:
+    def __init__(self, out: TextIO, own_chat: ChatRef) -> None:
+        self.out = out
+        self.own_chat = own_chat
+
+    async def send(self, message: Outgoing) -> None:
+        text = render(message)
+        if message.chat != self.own_chat:
+            # Someone else's conversation (e.g. a notice to an organizer): shown, marked.
+            text = f"[to {message.chat.chat_id}] {text}"
+        self.out.write(text + "\n\n")
+        self.out.flush()
+
+
+class TerminalChat:
+    def __init__(
+        self,
+        app: Application,
+        member: str,
+        language: str | None = None,
+        chat_name: str | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.app = app
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.sender = Sender(
+            PLATFORM, member, display_name=member, handle=member, language_hint=language
+        )
+        self.chat_kind: ChatKind = "group" if chat_name else "direct"
+        self.chat = ChatRef(PLATFORM, f"group:{chat_name}" if chat_name else f"dm:{member}")
+        self.outbox = TerminalOutbox(self.stdout, self.chat)
+        self.interactive = self.stdin.isatty()
+        self._counter = 0
+
+    def to_incoming(self, line: str) -> Incoming:
+        self._counter += 1
+        common = {
+            "chat": self.chat,
+            "chat_kind": self.chat_kind,
+            "sender": self.sender,
+            "event_id": f"{self.sender.user_id}-{self._counter}",
+        }
+        command = parse_command(line)
+        if command and command[0] == "location":
+            coordinates = parse_coordinates(command[1])
+            if coordinates:
+                return LocationShared(latitude=coordinates[0], longitude=coordinates[1], **common)
+        if command:
+            return CommandMessage(name=command[0], args=command[1], **common)
+        return TextMessage(text=line, **common)
+
+    async def handle_line(self, line: str) -> None:
+        incoming = self.to_incoming(line)
+        if isinstance(incoming, CommandMessage) and incoming.name == "location":
+            await self.location_usage()
+            return
+        await self.app.dispatcher.handle(incoming, self.outbox)
+
+    async def location_usage(self) -> None:
+        language = self.sender.language_hint or self.app.services.organization.default_language
+        translator = self.app.services.catalogs.translator(language)
+        text = translator.gettext(
+            "To share a location here, type /location followed by latitude and longitude, "
+            "for example: /location 50.85 4.35"
+        )
+        await self.outbox.send(Outgoing(self.chat, Text(text)))
+
+    async def read_line(self) -> str | None:
+        loop = asyncio.get_running_loop()
+        if self.interactive:
+            try:
+                return await loop.run_in_executor(None, input, f"{self.sender.user_id}> ")
+            except EOFError:
+                return None
+        line = await loop.run_in_executor(None, self.stdin.readline)
+        return line.rstrip("\r\n") if line else None
+
+    async def run(self) -> None:
+        # Each line is handled before the next is read: replies come in order, and a script
+        # can wait for them before writing its next line.
+        while (line := await self.read_line()) is not None:
+            if self.interactive and not line.strip():
+                continue
+            await self.handle_line(line)

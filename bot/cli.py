@@ -1,0 +1,143 @@
+"""chapterbot run | chat | db upgrade | db revision | places build."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+
+from sqlalchemy.engine import make_url
+
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger("chapterbot")
+
+CONFIGURE_HINT = (
+    "Running the terminal chat with the demo organization. To run on Telegram or Matrix, set "
+    "CHAPTERBOT_TELEGRAM_TOKEN or CHAPTERBOT_MATRIX_HOMESERVER/USER/PASSWORD (see README.md)."
+)
+
+
+def redact_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="chapterbot", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("run", help="run the bot on every configured platform")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument(
+        "--as", dest="member", default=None, help="who is speaking (default: login name)"
+    )
+    chat.add_argument(
+        "--lang", choices=("en", "fr", "nl"), default=None, help="the platform's language hint"
+    )
+    chat.add_argument(
+        "--chat", dest="chat_name", default=None, help="a named group chat (default: private)"
+    )
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the database migrations")
+    db_commands.add_parser("current", help="print the database's migration revision")
+
+    places = commands.add_parser("places", help="the offline gazetteer")
+    places_commands = places.add_subparsers(dest="places_command", required=True)
+    places_commands.add_parser("build", help="build the place index now (else built on first use)")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"chapterbot: {exc}", file=sys.stderr)
+        return 2
+    quiet_chat = args.command in ("run", "chat") and "CHAPTERBOT_LOG_LEVEL" not in os.environ
+    logging.basicConfig(
+        level="WARNING" if quiet_chat else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command == "db":
+            return database_command(settings, args.db_command)
+        if args.command == "places":
+            return places_command(settings)
+        if args.command == "run":
+            return run(settings)
+        return chat(settings, args.member, args.lang, args.chat_name)
+    except ConfigError as exc:
+        print(f"chapterbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def database_command(settings: Settings, action: str) -> int:
+    from bot.storage import migrate
+    from bot.storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        if action == "upgrade":
+            migrate.upgrade(database)
+        print(f"{redact_url(database.url)}: revision {migrate.current_revision(database)}")
+    finally:
+        database.dispose()
+    return 0
+
+
+def places_command(settings: Settings) -> int:
+    from bot.geo.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer.open(settings.cache_dir)
+    gazetteer.close()
+    print("place index ready")
+    return 0
+
+
+def run(settings: Settings) -> int:
+    if settings.telegram_configured or settings.matrix_configured:
+        print(
+            "chapterbot: Telegram and Matrix are configured, but this version ships only the "
+            "terminal chat; unset them to use it.",
+            file=sys.stderr,
+        )
+        return 2
+    print(CONFIGURE_HINT, file=sys.stderr)
+    return chat(settings, None, None, None)
+
+
+def chat(
+    settings: Settings, member: str | None, language: str | None, chat_name: str | None
+) -> int:
+    from bot.adapters.terminal.chat import TerminalChat
+    from bot.app import build_application
+
+    app = build_application(settings)
+    try:
+        terminal = TerminalChat(app, member or login_name(), language, chat_name)
+        if terminal.interactive:
+            print(
+                "Type your messages; /location LAT LON shares a location; Ctrl-D quits.",
+                file=sys.stderr,
+            )
+        asyncio.run(terminal.run())
+    finally:
+        app.close()
+    return 0
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "member"

@@ -1,0 +1,203 @@
+"""Settings: environment variables (CHAPTERBOT_*) plus the organization file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.i18n.locale import SUPPORTED_LANGUAGES
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEMO_ORG_FILE = PACKAGE_DIR / "examples" / "demo-organization.toml"
+
+
+class ConfigError(ValueError):
+    """The configuration or the organization file is unusable; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    org_file: Path
+    locales_dir: Path
+    cache_dir: Path | None
+    log_level: str = "INFO"
+    telegram_token: str | None = None
+    telegram_api_url: str | None = None
+    matrix_homeserver: str | None = None
+    matrix_user: str | None = None
+    matrix_password: str | None = None
+    matrix_access_token: str | None = None
+
+    @property
+    def telegram_configured(self) -> bool:
+        return bool(self.telegram_token)
+
+    @property
+    def matrix_configured(self) -> bool:
+        return bool(
+            self.matrix_homeserver
+            and self.matrix_user
+            and (self.matrix_password or self.matrix_access_token)
+        )
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            value = env.get(f"CHAPTERBOT_{name}", "").strip()
+            return value or None
+
+        data_dir = Path(get("DATA_DIR") or "var")
+        database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'chapterbot.sqlite'}"
+        cache_dir = get("CACHE_DIR")
+        return cls(
+            database_url=database_url,
+            org_file=Path(get("ORG_FILE") or DEMO_ORG_FILE),
+            locales_dir=Path(get("LOCALES_DIR") or default_locales_dir()),
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            telegram_token=get("TELEGRAM_TOKEN"),
+            telegram_api_url=get("TELEGRAM_API_URL"),
+            matrix_homeserver=get("MATRIX_HOMESERVER"),
+            matrix_user=get("MATRIX_USER"),
+            matrix_password=get("MATRIX_PASSWORD"),
+            matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
+        )
+
+    def __repr__(self) -> str:
+        # Secrets never reach logs, even through a debug print of the settings.
+        hidden = {"telegram_token", "matrix_password", "matrix_access_token"}
+        parts = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            parts.append(f"{name}={'***' if name in hidden and value else value!r}")
+        return f"Settings({', '.join(parts)})"
+
+
+def default_locales_dir() -> Path:
+    return PACKAGE_DIR.parent / "locales"
+
+
+@dataclass(frozen=True, slots=True)
+class Interest:
+    key: str
+    # Labels per language for interests the catalogs do not know; built-in keys need none.
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterSpec:
+    name: str
+    slug: str
+    city: str
+    country_code: str
+    latitude: float
+    longitude: float
+    languages: tuple[str, ...]
+    status: str
+    descriptions: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    name: str
+    default_language: str
+    intro: dict[str, str]
+    admins: tuple[str, ...]
+    interests: tuple[Interest, ...]
+    chapters: tuple[ChapterSpec, ...]
+
+    def intro_for(self, language: str) -> str:
+        return self.intro.get(language) or self.intro.get(self.default_language) or ""
+
+    def is_admin(self, platform: str, user_id: str) -> bool:
+        return f"{platform}:{user_id}" in self.admins
+
+
+def load_organization(path: Path) -> Organization:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"organization file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"organization file {path} is not valid TOML: {exc}") from exc
+    return parse_organization(raw, source=str(path))
+
+
+def parse_organization(raw: dict, source: str = "organization file") -> Organization:
+    def fail(message: str) -> ConfigError:
+        return ConfigError(f"{source}: {message}")
+
+    org = raw.get("organization", {})
+    name = str(org.get("name", "")).strip()
+    if not name:
+        raise fail("[organization] needs a name")
+    default_language = org.get("default_language", "en")
+    if default_language not in SUPPORTED_LANGUAGES:
+        raise fail(f"default_language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    intro = {k: str(v).strip() for k, v in org.get("intro", {}).items() if k in SUPPORTED_LANGUAGES}
+    admins = tuple(str(a) for a in org.get("admins", []))
+    for admin in admins:
+        if ":" not in admin:
+            raise fail(f"admin {admin!r} must look like 'telegram:12345' or 'matrix:@me:server'")
+
+    interests = []
+    for item in org.get("interests", []):
+        if isinstance(item, str):
+            interests.append(Interest(key=item))
+        elif isinstance(item, dict) and item.get("key"):
+            labels = {k: str(v) for k, v in item.items() if k in SUPPORTED_LANGUAGES}
+            interests.append(Interest(key=str(item["key"]), labels=labels))
+        else:
+            raise fail(f"interest {item!r} needs a key")
+
+    chapters = []
+    seen_slugs: set[str] = set()
+    for index, item in enumerate(raw.get("chapters", []), start=1):
+        try:
+            chapter = ChapterSpec(
+                name=str(item["name"]).strip(),
+                slug=str(item.get("slug") or slugify(item["name"])),
+                city=str(item.get("city", item["name"])),
+                country_code=str(item["country"]).upper(),
+                latitude=float(item["latitude"]),
+                longitude=float(item["longitude"]),
+                languages=tuple(item.get("languages", [default_language])),
+                status=str(item.get("status", "active")),
+                descriptions={
+                    k: str(v)
+                    for k, v in item.get("description", {}).items()
+                    if k in SUPPORTED_LANGUAGES
+                },
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise fail(f"chapter #{index} is incomplete or malformed ({exc})") from exc
+        if not (-90 <= chapter.latitude <= 90 and -180 <= chapter.longitude <= 180):
+            raise fail(f"chapter {chapter.name!r} has coordinates out of range")
+        if chapter.status not in ("active", "forming"):
+            raise fail(f"chapter {chapter.name!r}: status must be 'active' or 'forming'")
+        if chapter.slug in seen_slugs:
+            raise fail(f"chapter {chapter.name!r} appears twice")
+        seen_slugs.add(chapter.slug)
+        chapters.append(chapter)
+
+    return Organization(
+        name=name,
+        default_language=default_language,
+        intro=intro,
+        admins=admins,
+        interests=tuple(interests),
+        chapters=tuple(chapters),
+    )
+
+
+def slugify(text: str) -> str:
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
+    return "-".join(words)

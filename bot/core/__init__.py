@@ -1,0 +1,1 @@
+"""The platform-neutral core: events, outgoing messages, conversations, routing."""

@@ -1,0 +1,173 @@
+"""The handlers' view of one turn: who speaks, in which language, and how to answer."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.core.events import ChatRef, Incoming
+from bot.core.markup import Markup, escape_values
+from bot.core.outgoing import (
+    AskLocation,
+    Body,
+    Choice,
+    OpenPrivateChat,
+    Option,
+    Outgoing,
+    Priority,
+    Text,
+)
+from bot.i18n.catalog import Translator
+from bot.i18n.formatting import Formatter
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from bot.core.flow import Flow
+    from bot.core.router import Router
+    from bot.core.services import Services
+    from bot.storage.models import Chat, ConversationState, Identity, Member
+
+
+def new_prompt_id() -> str:
+    # Short: Telegram callback data must fit in 64 bytes together with the option key.
+    return secrets.token_urlsafe(6)
+
+
+class Conversation:
+    def __init__(
+        self,
+        *,
+        services: Services,
+        session: Session,
+        incoming: Incoming,
+        member: Member,
+        identity: Identity,
+        chat: Chat,
+        state: ConversationState,
+        translator: Translator,
+    ) -> None:
+        self.services = services
+        self.session = session
+        self.incoming = incoming
+        self.member = member
+        self.identity = identity
+        self.chat = chat
+        self.state = state
+        self.translator = translator
+        self.outgoing: list[Outgoing] = []
+        self.member_erased = False
+        self._flows: dict[str, Flow] = {}
+
+    # -- language ------------------------------------------------------------------------
+
+    @property
+    def language(self) -> str:
+        return self.translator.language
+
+    @property
+    def fmt(self) -> Formatter:
+        return Formatter(self.language, self.member.timezone)
+
+    def _(self, message: str, **values: Any) -> str:
+        """Translate, then fill in named values, escaped for the HTML subset."""
+        text = self.translator.gettext(message)
+        return Markup(text % escape_values(values)) if values else Markup(text)
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> str:
+        text = self.translator.ngettext(singular, plural, count)
+        return Markup(text % escape_values({"count": count, **values}))
+
+    def use_language(self, translator: Translator) -> None:
+        """Switch the language of the rest of this turn (after the member chose one)."""
+        self.translator = translator
+
+    # -- answering -----------------------------------------------------------------------
+
+    @property
+    def chat_ref(self) -> ChatRef:
+        return self.incoming.chat
+
+    def send(
+        self, body: Body, chat: ChatRef | None = None, priority: Priority = Priority.REPLY
+    ) -> None:
+        # Collected, and sent only after the turn's data is committed: a failed turn says
+        # nothing half-done, and what was said is always backed by what was stored.
+        self.outgoing.append(
+            Outgoing(
+                chat=chat or self.chat_ref, body=body, priority=priority, language=self.language
+            )
+        )
+
+    def reply(self, text: str) -> None:
+        self.send(Text(text))
+
+    def ask(self, text: str, options: Sequence[Option], *, multiple: bool = False) -> str:
+        prompt_id = new_prompt_id()
+        self.state.prompt = {
+            "id": prompt_id,
+            "kind": "choice",
+            "options": [[o.key, o.label] for o in options],
+            "multiple": multiple,
+        }
+        self.send(Choice(prompt_id=prompt_id, text=text, options=tuple(options), multiple=multiple))
+        return prompt_id
+
+    def ask_text(self, text: str) -> str:
+        """A question answered in free text (a name, a place)."""
+        prompt_id = new_prompt_id()
+        self.state.prompt = {"id": prompt_id, "kind": "text"}
+        self.reply(text)
+        return prompt_id
+
+    def ask_location(self, text: str, button_label: str) -> str:
+        prompt_id = new_prompt_id()
+        self.state.prompt = {"id": prompt_id, "kind": "location"}
+        self.send(AskLocation(prompt_id=prompt_id, text=text, button_label=button_label))
+        return prompt_id
+
+    def point_to_private_chat(self, text: str, start: str = "") -> None:
+        self.send(
+            OpenPrivateChat(
+                text=text, button_label=self._("Open a private conversation"), start=start
+            )
+        )
+
+    # -- flows ---------------------------------------------------------------------------
+
+    def bind_router(self, router: Router) -> None:
+        self.router = router
+        self._flows = router.flows
+
+    async def enter(self, flow: Flow, step: str, **data: Any) -> None:
+        """Move to a step of a flow and ask its question."""
+        if self.state.flow != flow.name:
+            self.state.data = {}
+        self.state.flow, self.state.step = flow.name, step
+        self.state.prompt = None
+        if data:
+            self.state.data = {**self.state.data, **data}
+        await flow.steps[step].prompt(self)
+
+    async def reprompt(self) -> bool:
+        """Ask the current step's question again; False when no flow is going on."""
+        flow = self._flows.get(self.state.flow or "")
+        step = flow.steps.get(self.state.step or "") if flow else None
+        if step is None:
+            return False
+        self.state.prompt = None
+        await step.prompt(self)
+        return True
+
+    async def enter_named(self, flow_name: str, step: str, **data: Any) -> None:
+        """Like enter(), for a flow another feature module owns (no import cycle)."""
+        await self.enter(self._flows[flow_name], step, **data)
+
+    def finish(self) -> None:
+        self.state.flow = self.state.step = None
+        self.state.data = {}
+        self.state.prompt = None
+
+    def remember(self, **data: Any) -> None:
+        self.state.data = {**self.state.data, **data}

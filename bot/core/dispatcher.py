@@ -1,0 +1,287 @@
+"""The dispatcher: runs every incoming event through the middleware and into a handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.core.choices import NoMatch, OutOfRange, resolve_typed_choice
+from bot.core.conversation import Conversation
+from bot.core.events import (
+    ChoiceMade,
+    CommandMessage,
+    Incoming,
+    LocationShared,
+    TextMessage,
+    UnsupportedMessage,
+)
+from bot.core.outbox import Outbox
+from bot.core.outgoing import Outgoing, Text
+from bot.core.router import Router, merge
+from bot.core.services import Services
+from bot.i18n.locale import negotiate_language, normalize_language
+from bot.storage.conversations import ConversationRepository
+from bot.storage.members import MemberRepository
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 4096
+
+
+@dataclass(slots=True)
+class Turn:
+    """One incoming event on its way through the middleware."""
+
+    incoming: Incoming
+    outbox: Outbox
+    language: str
+    conversation: Conversation | None = None
+
+
+Next = Callable[[Turn], Awaitable[None]]
+Middleware = Callable[[Turn, Next], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(self, services: Services, routers: Sequence[Router]) -> None:
+        self.services = services
+        self.router = merge(list(routers))
+        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self.middleware: list[Middleware] = [
+            self.error_boundary,
+            self.one_at_a_time_per_chat,
+            self.unit_of_work,
+        ]
+
+    @property
+    def commands(self):  # type: ignore[no-untyped-def]
+        return self.router.commands
+
+    async def handle(self, incoming: Incoming, outbox: Outbox) -> None:
+        sender = incoming.sender
+        if sender is not None and sender.is_bot:
+            return  # never talk to bots (or to ourselves)
+        hint = normalize_language(sender.language_hint) if sender else None
+        turn = Turn(incoming, outbox, hint or self.services.organization.default_language)
+
+        async def run(index: int, current: Turn) -> None:
+            if index == len(self.middleware):
+                await self.route(current)
+            else:
+                await self.middleware[index](current, lambda t: run(index + 1, t))
+
+        await run(0, turn)
+
+    # -- middleware ----------------------------------------------------------------------
+
+    async def error_boundary(self, turn: Turn, call_next: Next) -> None:
+        """Any failure becomes an apology in the member's language and one log line."""
+        try:
+            await call_next(turn)
+        except Exception:
+            error_id = secrets.token_hex(4)
+            log.exception(
+                "error %s handling %s in %s",
+                error_id,
+                type(turn.incoming).__name__,
+                turn.incoming.chat.key,
+            )
+            translator = self.services.catalogs.translator(turn.language)
+            apology = translator.gettext(
+                "Sorry, something went wrong on my side (error %(error_id)s). "
+                "Nothing you told me was lost. Please try again in a moment."
+            ) % {"error_id": error_id}
+            try:
+                await turn.outbox.send(
+                    Outgoing(turn.incoming.chat, Text(apology), language=turn.language)
+                )
+            except Exception:
+                log.exception("error %s: the apology could not be sent either", error_id)
+
+    async def one_at_a_time_per_chat(self, turn: Turn, call_next: Next) -> None:
+        """Two messages arriving together from one chat are handled in the order they came."""
+        key = turn.incoming.chat.key
+        lock = self._chat_locks.get(key)
+        if lock is None:
+            lock = self._chat_locks[key] = asyncio.Lock()
+        async with lock:
+            await call_next(turn)
+
+    async def unit_of_work(self, turn: Turn, call_next: Next) -> None:
+        """Load who speaks and where, run the handler, commit, then send what it said."""
+        incoming, sender = turn.incoming, turn.incoming.sender
+        if sender is None:
+            await call_next(turn)
+            return
+        services = self.services
+        with services.database.session() as session:
+            members = MemberRepository(session)
+            conversations = ConversationRepository(session)
+            member, identity, _created = members.get_or_create(
+                sender.platform, sender.user_id, sender.handle, sender.language_hint
+            )
+            chat = conversations.chat(
+                incoming.chat.platform, incoming.chat.chat_id, incoming.chat_kind
+            )
+            # A group chat has its own language; a private conversation uses the member's.
+            direct = incoming.is_direct
+            turn.language = negotiate_language(
+                member.language if direct else None,
+                sender.language_hint if direct else None,
+                chat.language,
+                services.organization.default_language,
+            )
+            state = conversations.state(member.id, incoming.chat.key)
+            conversation = Conversation(
+                services=services,
+                session=session,
+                incoming=incoming,
+                member=member,
+                identity=identity,
+                chat=chat,
+                state=state,
+                translator=services.catalogs.translator(turn.language),
+            )
+            conversation.bind_router(self.router)
+            turn.conversation = conversation
+            await call_next(turn)
+            if not conversation.member_erased and (state.flow or state.id is not None):
+                conversations.save(state)
+        for message in conversation.outgoing:
+            await turn.outbox.send(message)
+
+    # -- routing -------------------------------------------------------------------------
+
+    async def route(self, turn: Turn) -> None:
+        incoming, conv = turn.incoming, turn.conversation
+        handler = self.router.event_handlers.get(type(incoming))
+        if conv is None:
+            return
+        if handler is not None:
+            await handler(conv, incoming)
+            return
+        if isinstance(incoming, CommandMessage):
+            await self.run_command(conv, incoming)
+            return
+        if not incoming.is_direct and not conv.state.flow:
+            return  # in groups the bot speaks when spoken to with a command
+        await self.route_message(conv, incoming)
+
+    async def run_command(self, conv: Conversation, incoming: CommandMessage) -> None:
+        command = self.router.commands.get(incoming.name)
+        if command is None:
+            if incoming.is_direct:
+                conv.reply(
+                    conv._(
+                        "I don't know the command /%(command)s. Send /help to see what I can do.",
+                        command=incoming.name,
+                    )
+                )
+            return
+        if command.direct_only and not incoming.is_direct:
+            conv.point_to_private_chat(
+                conv._(
+                    "Let's talk about that in a private conversation, "
+                    "so your details stay between us."
+                ),
+                start=command.name,
+            )
+            return
+        await command.handler(conv, incoming)
+
+    async def route_message(self, conv: Conversation, incoming: Incoming) -> None:
+        if isinstance(incoming, TextMessage):
+            text = incoming.text.strip()
+            if not text:
+                conv.reply(conv._("That message was empty. Please type your answer as text."))
+                return
+            if len(incoming.text) > MAX_TEXT_LENGTH:
+                conv.reply(
+                    conv._(
+                        "That message is too long for me (over %(limit)s characters). "
+                        "Please send something shorter.",
+                        limit=conv.fmt.number(MAX_TEXT_LENGTH),
+                    )
+                )
+                return
+        if isinstance(incoming, UnsupportedMessage):
+            conv.reply(conv._("I can only read text messages and shared locations here."))
+            await conv.reprompt()
+            return
+
+        step = self._current_step(conv)
+        if step is None:
+            if isinstance(incoming, ChoiceMade):
+                conv.reply(conv._("That question is no longer open."))
+            elif isinstance(incoming, LocationShared):
+                conv.reply(conv._("Thanks, but I wasn't asking for a location just now."))
+            elif self.router.fallback_handler and incoming.is_direct:
+                await self.router.fallback_handler(conv)
+            return
+        prompt = conv.state.prompt or {}
+
+        if isinstance(incoming, TextMessage) and prompt.get("kind") == "choice":
+            resolution = resolve_typed_choice(prompt, incoming.text)
+            if isinstance(resolution, OutOfRange):
+                conv.reply(
+                    conv.ngettext(
+                        "Please answer with the number 1.",
+                        "Please answer with a number from 1 to %(count)s.",
+                        resolution.count,
+                    )
+                )
+                return
+            if isinstance(resolution, NoMatch):
+                if not step.accepts_text:
+                    conv.reply(
+                        conv._(
+                            "Please pick one of the options: answer with its number or its text."
+                        )
+                    )
+                    return
+            else:
+                incoming = ChoiceMade(
+                    chat=incoming.chat,
+                    chat_kind=incoming.chat_kind,
+                    sender=incoming.sender,
+                    event_id=incoming.event_id,
+                    prompt_id=prompt["id"],
+                    keys=resolution.keys,
+                )
+
+        if isinstance(incoming, ChoiceMade):
+            if incoming.prompt_id != prompt.get("id") or not self._valid_keys(
+                prompt, incoming.keys
+            ):
+                conv.reply(conv._("That question is no longer open. Here is where we are:"))
+                await conv.reprompt()
+                return
+        elif isinstance(incoming, LocationShared) and not step.accepts_location:
+            conv.reply(conv._("Thanks, but I wasn't asking for a location just now."))
+            return
+        elif isinstance(incoming, TextMessage) and not step.accepts_text:
+            conv.reply(
+                conv._("Please pick one of the options: answer with its number or its text.")
+            )
+            return
+
+        assert step.answer is not None
+        await step.answer(conv, incoming)
+
+    def _current_step(self, conv: Conversation):  # type: ignore[no-untyped-def]
+        flow = self.router.flows.get(conv.state.flow or "")
+        step = flow.steps.get(conv.state.step or "") if flow else None
+        return step if step and step.answer else None
+
+    @staticmethod
+    def _valid_keys(prompt: dict, keys: tuple[str, ...]) -> bool:
+        offered = {key for key, _label in prompt.get("options", [])}
+        if not keys or not set(keys) <= offered:
+            return False
+        return bool(prompt.get("multiple")) or len(keys) == 1

@@ -1,0 +1,80 @@
+"""Routers: each feature module declares its commands, flows and event handlers on one."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.core.flow import Flow
+
+if TYPE_CHECKING:
+    from bot.core.conversation import Conversation
+    from bot.core.events import CommandMessage, Incoming
+
+CommandFn = Callable[["Conversation", "CommandMessage"], Awaitable[None]]
+EventFn = Callable[["Conversation", "Incoming"], Awaitable[None]]
+FallbackFn = Callable[["Conversation"], Awaitable[None]]
+F = TypeVar("F")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    handler: CommandFn
+    description: str  # an English msgid, translated where menus are shown
+    direct_only: bool
+    usage: str | None = None
+
+
+class Router:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.commands: dict[str, Command] = {}
+        self.flows: dict[str, Flow] = {}
+        self.event_handlers: dict[type, EventFn] = {}
+        self.fallback_handler: FallbackFn | None = None
+
+    def command(
+        self, name: str, *, description: str, direct_only: bool = False
+    ) -> Callable[[CommandFn], CommandFn]:
+        def register(fn: CommandFn) -> CommandFn:
+            self.commands[name] = Command(name, fn, description, direct_only)
+            return fn
+
+        return register
+
+    def include_flow(self, flow: Flow) -> Flow:
+        self.flows[flow.name] = flow
+        return flow
+
+    def on(self, event_type: type) -> Callable[[EventFn], EventFn]:
+        def register(fn: EventFn) -> EventFn:
+            self.event_handlers[event_type] = fn
+            return fn
+
+        return register
+
+    def fallback(self, fn: FallbackFn) -> FallbackFn:
+        """What a direct message with no flow going on leads to (one per dispatcher)."""
+        self.fallback_handler = fn
+        return fn
+
+
+def merge(routers: list[Router]) -> Router:
+    merged = Router("all")
+    for router in routers:
+        for source, target in (
+            (router.commands, merged.commands),
+            (router.flows, merged.flows),
+            (router.event_handlers, merged.event_handlers),
+        ):
+            clash = set(source) & set(target)
+            if clash:
+                raise ValueError(f"router {router.name} redefines {sorted(map(str, clash))}")
+            target.update(source)  # type: ignore[attr-defined]
+        if router.fallback_handler:
+            if merged.fallback_handler:
+                raise ValueError(f"router {router.name} declares a second fallback")
+            merged.fallback_handler = router.fallback_handler
+    return merged

@@ -1,0 +1,11 @@
+"""Feature modules: each declares a Router and knows no platform."""
+
+from __future__ import annotations
+
+from bot.core.router import Router
+
+
+def all_routers() -> list[Router]:
+    from bot.handlers import general, onboarding, privacy, profile
+
+    return [general.router, onboarding.router, profile.router, privacy.router]

@@ -1,0 +1,54 @@
+"""/help, /cancel, and what the bot says when it is added to a group chat."""
+
+from __future__ import annotations
+
+from bot.core.conversation import Conversation
+from bot.core.events import (
+    BotAdded,
+    BotRemoved,
+    CommandMessage,
+    Incoming,
+    MemberJoined,
+    MemberLeft,
+)
+from bot.core.markup import Markup
+from bot.core.router import Router
+from bot.i18n.catalog import N_
+
+router = Router("general")
+
+
+@router.command("help", description=N_("What I can do"))
+async def show_help(conv: Conversation, _command: CommandMessage) -> None:
+    lines = [conv._("<b>What I can do</b>")]
+    for command in conv.router.commands.values():
+        if conv.incoming.is_direct or not command.direct_only:
+            lines.append(f"/{command.name}: {conv._(command.description)}")
+    conv.reply(Markup("\n".join(lines)))
+
+
+@router.command("cancel", description=N_("Cancel the current step"))
+async def cancel(conv: Conversation, _command: CommandMessage) -> None:
+    if conv.state.flow:
+        conv.finish()
+        conv.reply(conv._("Stopped. Send /help to see what I can do."))
+    else:
+        conv.reply(conv._("There is nothing to stop."))
+
+
+@router.on(BotAdded)
+async def greet_group(conv: Conversation, _event: Incoming) -> None:
+    conv.reply(
+        conv._(
+            "Hello! I'm the assistant of %(organization)s. Members can talk to me in a private "
+            "conversation to find their chapter. Send /help to see what I can do here.",
+            organization=conv.services.organization.name,
+        )
+    )
+
+
+@router.on(BotRemoved)
+@router.on(MemberJoined)
+@router.on(MemberLeft)
+async def stay_quiet(_conv: Conversation, _event: Incoming) -> None:
+    """Group membership changes say nothing for now; chapters will count them."""

@@ -1,0 +1,509 @@
+"""Onboarding: from a newcomer's first message to a concrete next step, in at most 8 answers.
+
+Steps: language → (introduction) name → place → nearest chapters → interests → nudges →
+what is stored, summary and next step. The name, place, interests and nudge steps are also
+used by /profile to change one answer (`editing` in the flow data).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from babel import Locale
+
+from bot.core.conversation import Conversation
+from bot.core.events import ChoiceMade, CommandMessage, Incoming, LocationShared, TextMessage
+from bot.core.flow import Flow
+from bot.core.markup import Markup, escape
+from bot.core.outgoing import Option
+from bot.core.router import Router
+from bot.geo.gazetteer import Place
+from bot.geo.labels import display_name, place_label
+from bot.i18n.catalog import N_
+from bot.i18n.locale import SUPPORTED_LANGUAGES
+from bot.i18n.parsing import parse_coordinates
+from bot.storage.chapters import ChapterRepository, NearbyChapter
+from bot.storage.members import MemberRepository
+from bot.storage.models import Chapter, Member, utcnow
+
+router = Router("onboarding")
+onboarding = router.include_flow(Flow("onboarding"))
+
+MAX_NAME_LENGTH = 64
+NEAREST_CHAPTERS = 3
+CHAPTER_SEARCH_KM = 500.0
+PLACE_CHOICES = 5
+
+# Labels of the interests an organization file may list by key alone.
+BUILT_IN_INTERESTS: dict[str, str] = {
+    "self-education": N_("Self-education"),
+    "outreach": N_("Outreach"),
+    "mutual-aid": N_("Mutual aid"),
+    "local-campaigns": N_("Local campaigns"),
+    "writing": N_("Writing"),
+    "events": N_("Events"),
+}
+
+
+def autonym(language: str) -> str:
+    """A language named in itself ("Français"), whatever the reader's language."""
+    return Locale.parse(language).get_display_name(language).capitalize()
+
+
+def language_options() -> list[Option]:
+    return [Option(lang, autonym(lang)) for lang in SUPPORTED_LANGUAGES]
+
+
+def interest_label(conv: Conversation, key: str) -> str:
+    for interest in conv.services.organization.interests:
+        if interest.key == key and interest.labels:
+            return interest.labels.get(conv.language) or interest.labels.get("en") or key
+    return conv._(BUILT_IN_INTERESTS[key]) if key in BUILT_IN_INTERESTS else key
+
+
+def chapter_description(chapter: Chapter, language: str) -> str:
+    return chapter.descriptions.get(language) or ""
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+
+@router.command("start", description=N_("Start here: meet the organization"), direct_only=True)
+async def start(conv: Conversation, command: CommandMessage) -> None:
+    if command.args.startswith("chapter-"):
+        conv.remember(preselected_chapter=command.args.removeprefix("chapter-"))
+    if conv.state.flow == onboarding.name and conv.state.step not in (None, "start_over"):
+        await conv.enter(onboarding, "start_over", resume=conv.state.step)
+    elif conv.member.onboarded_at is not None:
+        await conv.enter(onboarding, "start_over", resume=None)
+    else:
+        await begin(conv)
+
+
+@router.fallback
+async def first_message(conv: Conversation) -> None:
+    """Any message from someone not yet onboarded begins onboarding."""
+    if conv.member.onboarded_at is None:
+        await begin(conv)
+    else:
+        conv.reply(conv._("Send /help to see what I can do, or /profile to see your details."))
+
+
+async def begin(conv: Conversation) -> None:
+    preselected = conv.state.data.get("preselected_chapter")
+    conv.finish()
+    await conv.enter(
+        onboarding, "language", **({"preselected_chapter": preselected} if preselected else {})
+    )
+
+
+@onboarding.prompt("start_over")
+async def ask_start_over(conv: Conversation) -> None:
+    if conv.state.data.get("resume"):
+        text = conv._(
+            "We were in the middle of getting to know each other. Continue, or start over?"
+        )
+        keep = conv._("Continue where we left off")
+    else:
+        text = conv._(
+            "Welcome back, %(name)s! Do you want to go through the introduction again?",
+            name=conv.member.display_name or "",
+        )
+        keep = conv._("Keep things as they are")
+    conv.ask(text, [Option("keep", keep), Option("restart", conv._("Start over"))])
+
+
+@onboarding.answer("start_over")
+async def on_start_over(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    resume = conv.state.data.get("resume")
+    if event.keys[0] == "restart":
+        await begin(conv)
+    elif resume:
+        await conv.enter(onboarding, resume)
+    else:
+        conv.finish()
+        conv.reply(conv._("All right. Send /help to see what I can do."))
+
+
+# -- 1. language, 2. introduction ------------------------------------------------------------
+
+
+@onboarding.prompt("language")
+async def ask_language(conv: Conversation) -> None:
+    conv.ask(
+        conv._(
+            "Hello! I'm the assistant of %(organization)s. Which language would you like to use?",
+            organization=conv.services.organization.name,
+        ),
+        language_options(),
+    )
+
+
+@onboarding.answer("language")
+async def on_language(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    conv.member.language = event.keys[0]
+    MemberRepository(conv.session).save(conv.member)
+    conv.use_language(conv.services.catalogs.translator(event.keys[0]))
+    intro = conv.services.organization.intro_for(conv.language)
+    if intro:
+        conv.reply(escape(intro))
+    await conv.enter(onboarding, "name")
+
+
+# -- 3. name ---------------------------------------------------------------------------------
+
+
+@onboarding.prompt("name", accepts_text=True)
+async def ask_name(conv: Conversation) -> None:
+    conv.ask_text(conv._("What would you like me to call you?"))
+
+
+def clean_name(text: str) -> str:
+    # Keep emoji and right-to-left scripts; drop control and formatting characters that
+    # could reorder or hide the text around the name.
+    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c == "\u200d")
+    return " ".join(kept.split())
+
+
+@onboarding.answer("name")
+async def on_name(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, TextMessage)
+    name = clean_name(event.text)
+    if not name:
+        conv.reply(conv._("Please type the name you'd like me to use."))
+        return
+    if len(name) > MAX_NAME_LENGTH:
+        conv.reply(
+            conv._("Please choose a name of at most %(limit)s characters.", limit=MAX_NAME_LENGTH)
+        )
+        return
+    conv.member.display_name = name
+    MemberRepository(conv.session).save(conv.member)
+    if await finish_editing(conv):
+        return
+    conv.reply(conv._("Nice to meet you, %(name)s!", name=name))
+    await conv.enter(onboarding, "place")
+
+
+# -- 4. place --------------------------------------------------------------------------------
+
+
+@onboarding.prompt("place", accepts_text=True, accepts_location=True)
+async def ask_place(conv: Conversation) -> None:
+    conv.ask_location(
+        conv._(
+            "Where do you live? Type the name of your town or city, or share your location. "
+            "I only keep the town, never your exact position."
+        ),
+        conv._("Share my location"),
+    )
+
+
+@onboarding.answer("place")
+async def on_place(conv: Conversation, event: Incoming) -> None:
+    await handle_place_answer(conv, event)
+
+
+@onboarding.prompt("place_pick", accepts_text=True, accepts_location=True)
+async def ask_place_pick(conv: Conversation) -> None:
+    gazetteer = conv.services.gazetteer
+    typed = conv.state.data.get("typed_place", "")
+    places = [p for p in (gazetteer.get(i) for i in conv.state.data.get("candidates", [])) if p]
+    options = [Option(str(p.geoname_id), place_label(p, conv.language, typed)) for p in places]
+    options.append(Option("other", conv._("None of these")))
+    conv.ask(
+        conv._("There are several places called “%(place)s”. Which one is yours?", place=typed),
+        options,
+    )
+
+
+@onboarding.answer("place_pick")
+async def on_place_pick(conv: Conversation, event: Incoming) -> None:
+    if isinstance(event, ChoiceMade):
+        if event.keys[0] == "other":
+            conv.reply(conv._("Then please type a larger town near you, or share your location."))
+            await conv.enter(onboarding, "place", **editing_data(conv))
+            return
+        place = conv.services.gazetteer.get(int(event.keys[0]))
+        if place is not None:
+            await place_found(conv, place, conv.state.data.get("typed_place"))
+            return
+    await handle_place_answer(conv, event)
+
+
+async def handle_place_answer(conv: Conversation, event: Incoming) -> None:
+    gazetteer = conv.services.gazetteer
+    if isinstance(event, LocationShared):
+        place = gazetteer.nearest(event.latitude, event.longitude)
+        if place is not None:
+            await place_found(conv, place, None)
+        return
+    assert isinstance(event, TextMessage)
+    coordinates = parse_coordinates(event.text)
+    if coordinates:
+        place = gazetteer.nearest(*coordinates)
+        if place is not None:
+            await place_found(conv, place, None)
+        return
+    typed = " ".join(event.text.split())[:100]
+    places = gazetteer.search(typed, limit=PLACE_CHOICES)
+    if not places:
+        conv.reply(
+            conv._(
+                "I don't know a place called “%(place)s”. Check the spelling, try the nearest "
+                "larger town, or share your location.",
+                place=typed,
+            )
+        )
+        return
+    if len(places) == 1:
+        await place_found(conv, places[0], typed)
+        return
+    await conv.enter(
+        onboarding,
+        "place_pick",
+        typed_place=typed,
+        candidates=[p.geoname_id for p in places],
+    )
+
+
+def store_place(member: Member, place: Place, typed: str | None) -> None:
+    # Coarse by design: the town and the town's coordinates to 2 decimals, never a shared point.
+    member.place_id = place.geoname_id
+    member.place_name = display_name(place, typed)
+    member.country_code = place.country_code
+    member.latitude = round(place.latitude, 2)
+    member.longitude = round(place.longitude, 2)
+    member.timezone = place.timezone
+
+
+async def place_found(conv: Conversation, place: Place, typed: str | None) -> None:
+    store_place(conv.member, place, typed)
+    MemberRepository(conv.session).save(conv.member)
+    conv.remember(typed_place=None, candidates=None)
+    if await finish_editing(conv):
+        return
+    await conv.enter(onboarding, "chapters")
+
+
+# -- 5. nearest chapters ---------------------------------------------------------------------
+
+
+def nearby_chapters(conv: Conversation) -> list[NearbyChapter]:
+    member = conv.member
+    if member.latitude is None or member.longitude is None:
+        return []
+    chapters = ChapterRepository(conv.session)
+    found = chapters.nearest(member.latitude, member.longitude, NEAREST_CHAPTERS, CHAPTER_SEARCH_KM)
+    slug = conv.state.data.get("preselected_chapter")
+    if slug and all(n.chapter.slug != slug for n in found):
+        chapter = chapters.by_slug(slug)
+        if chapter is not None:
+            found = [chapters.distance_to(chapter, member.latitude, member.longitude), *found][
+                :NEAREST_CHAPTERS
+            ]
+    return found
+
+
+def describe_chapter(conv: Conversation, nearby: NearbyChapter) -> str:
+    chapter = nearby.chapter
+    status = conv._("forming chapter") if chapter.status == "forming" else conv._("active chapter")
+    if nearby.distance_km < 1:
+        line = conv._(
+            "<b>%(chapter)s</b> (%(status)s): in your town", chapter=chapter.name, status=status
+        )
+    else:
+        line = conv._(
+            "<b>%(chapter)s</b> (%(status)s): %(distance)s away",
+            chapter=chapter.name,
+            distance=conv.fmt.distance(nearby.distance_km),
+            status=status,
+        )
+    description = chapter_description(chapter, conv.language)
+    return f"{line}\n{escape(description)}" if description else line
+
+
+@onboarding.prompt("chapters")
+async def ask_chapters(conv: Conversation) -> None:
+    nearby = nearby_chapters(conv)
+    if not nearby:
+        conv.member.chapter_choice = "none-nearby"
+        conv.reply(
+            conv._(
+                "There is no chapter near %(place)s yet. I'll keep your town in mind: "
+                "chapters start where members live.",
+                place=conv.member.place_name or "",
+            )
+        )
+        await conv.enter(onboarding, "interests")
+        return
+    lines = [describe_chapter(conv, n) for n in nearby]
+    text = conv.ngettext(
+        "This is the chapter nearest to you:",
+        "These are the chapters nearest to you:",
+        len(nearby),
+    )
+    options = [
+        Option(f"chapter:{n.chapter.id}", conv._("Ask to join %(chapter)s", chapter=n.chapter.name))
+        for n in nearby
+    ]
+    options.append(Option("none", conv._("None of these")))
+    conv.ask(Markup("\n\n".join([text, *lines])), options)
+
+
+@onboarding.answer("chapters")
+async def on_chapters(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    key = event.keys[0]
+    chapters = ChapterRepository(conv.session)
+    if key.startswith("chapter:"):
+        chapter = chapters.get(int(key.split(":", 1)[1]))
+        if chapter is None:
+            conv.reply(conv._("That chapter no longer exists. Please choose again."))
+            await conv.reprompt()
+            return
+        chapters.request_to_join(conv.member.id, chapter.id)
+        conv.member.chapter_choice = "join"
+        conv.remember(joined_chapter=chapter.name)
+        conv.reply(
+            conv._(
+                "Noted: I've recorded your request to join %(chapter)s.",
+                chapter=chapter.name,
+            )
+        )
+    else:
+        conv.member.chapter_choice = "none"
+        conv.reply(
+            conv._(
+                "All right, no chapter for now. To see the chapters near another town later, "
+                "change your town with /profile."
+            )
+        )
+    MemberRepository(conv.session).save(conv.member)
+    await conv.enter(onboarding, "interests")
+
+
+# -- 6. interests ----------------------------------------------------------------------------
+
+
+@onboarding.prompt("interests")
+async def ask_interests(conv: Conversation) -> None:
+    options = [
+        Option(i.key, interest_label(conv, i.key)) for i in conv.services.organization.interests
+    ]
+    options.append(Option("none", conv._("Nothing in particular for now")))
+    conv.ask(
+        conv._(
+            "What would you like to do with us? Choose as many as you like, for example “1, 3”."
+        ),
+        options,
+        multiple=True,
+    )
+
+
+@onboarding.answer("interests")
+async def on_interests(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    keys = [k for k in event.keys if k != "none"]
+    MemberRepository(conv.session).set_interests(conv.member.id, keys)
+    if await finish_editing(conv):
+        return
+    await conv.enter(onboarding, "nudges")
+
+
+# -- 7. outreach nudges ----------------------------------------------------------------------
+
+
+@onboarding.prompt("nudges")
+async def ask_nudges(conv: Conversation) -> None:
+    conv.ask(
+        conv._(
+            "We grow when each of us talks with two or three people a month. "
+            "May I send you a short outreach nudge once a month?"
+        ),
+        [
+            Option("monthly", conv._("Yes, every month")),
+            Option("none", conv._("No nudges, thanks")),
+        ],
+    )
+
+
+@onboarding.answer("nudges")
+async def on_nudges(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    conv.member.nudges = event.keys[0]
+    MemberRepository(conv.session).save(conv.member)
+    if await finish_editing(conv):
+        return
+    await complete(conv)
+
+
+# -- 8. what is stored, summary, next step ---------------------------------------------------
+
+
+async def complete(conv: Conversation) -> None:
+    member = conv.member
+    joined = conv.state.data.get("joined_chapter")
+    member.onboarded_at = member.onboarded_at or utcnow()
+    MemberRepository(conv.session).save(member)
+    conv.finish()
+    conv.reply(
+        conv._(
+            "About your data: I keep your name, your town (never your exact location), your "
+            "language, your interests, your choice about outreach nudges and your requests to "
+            "join a chapter. Send /mydata to see all of it, and /forget to erase it."
+        )
+    )
+    conv.reply(
+        profile_summary(
+            conv, title=conv._("<b>You're all set, %(name)s!</b>", name=member.display_name or "")
+        )
+    )
+    if joined:
+        next_step = conv._(
+            "Next: the organizers of %(chapter)s will get back to you. Meanwhile, think of two "
+            "or three people you could talk to about us this month.",
+            chapter=joined,
+        )
+    else:
+        next_step = conv._(
+            "Next: think of two or three people you could talk to about us this month. "
+            "Send /help to see everything I can do."
+        )
+    conv.reply(next_step)
+
+
+def profile_summary(conv: Conversation, title: str) -> str:
+    member = conv.member
+    order = [i.key for i in conv.services.organization.interests]
+    chosen = MemberRepository(conv.session).interests(member.id)
+    chosen.sort(key=lambda k: order.index(k) if k in order else len(order))
+    interests = [interest_label(conv, k) for k in chosen]
+    nudges = conv._("once a month") if member.nudges == "monthly" else conv._("none")
+    lines = [
+        title,
+        conv._("Name: %(name)s", name=member.display_name or "–"),
+        conv._("Town: %(place)s", place=member.place_name or "–"),
+        conv._("Interests: %(interests)s", interests=conv.fmt.list(interests) or "–"),
+        conv._("Outreach nudges: %(nudges)s", nudges=nudges),
+    ]
+    return Markup("\n".join(lines))
+
+
+# -- editing from /profile -------------------------------------------------------------------
+
+
+def editing_data(conv: Conversation) -> dict[str, Any]:
+    return {"editing": True} if conv.state.data.get("editing") else {}
+
+
+async def finish_editing(conv: Conversation) -> bool:
+    """After one answer changed from /profile, go back to the profile instead of onward."""
+    if not conv.state.data.get("editing"):
+        return False
+    conv.reply(conv._("Saved."))
+    await conv.enter_named("profile", "menu")
+    return True

@@ -1,0 +1,54 @@
+"""Numbers, distances, dates and lists in the reader's language and time zone (Babel)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+UTC = ZoneInfo("UTC")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+class Formatter:
+    def __init__(self, language: str, timezone: str | None = None) -> None:
+        self.language = language
+        self.tz = zone(timezone)
+
+    def number(self, value: float | int) -> str:
+        return format_decimal(value, locale=self.language)
+
+    def distance(self, km: float) -> str:
+        # One decimal below 10 km ("2,5 km"), whole kilometres beyond ("264 km").
+        rounded = round(km, 1) if km < 10 else round(km)
+        return format_unit(rounded, "length-kilometer", length="short", locale=self.language)
+
+    def date(self, moment: datetime) -> str:
+        return format_date(self._local(moment), format="long", locale=self.language)
+
+    def time(self, moment: datetime) -> str:
+        return format_time(self._local(moment), format="short", locale=self.language)
+
+    def datetime(self, moment: datetime) -> str:
+        return format_datetime(self._local(moment), format="medium", locale=self.language)
+
+    def list(self, items: Sequence[str]) -> str:
+        return format_list(list(items), locale=self.language) if items else ""
+
+    def _local(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.tz)

@@ -1,0 +1,40 @@
+"""Understanding what members type, whatever their language (kept apart from output)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Words that join list items ("1, 3 and 5", "1, 3 et 5", "1, 3 en 5").
+_LIST_SEPARATORS = re.compile(r"\s*(?:,|;|/|\+|&|\band\b|\bet\b|\ben\b)\s*", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for comparing what a member typed with a label."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.split())
+
+
+def split_list(text: str) -> list[str]:
+    """'1, 3 and 5' / '1 3 5' / 'writing et events' → the items, in order."""
+    items: list[str] = []
+    for part in _LIST_SEPARATORS.split(text.strip()):
+        part = part.strip()
+        if re.fullmatch(r"[\d\s]+", part):
+            items.extend(part.split())  # "1 3 5": numbers need no other separator
+        elif part:
+            items.append(part)
+    return items
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """'50.85 4.35', '50.85, 4.35' or '50,85 4,35' → (lat, lon) within range, else None."""
+    cleaned = text.strip()
+    match = re.fullmatch(r"(-?\d+(?:[.,]\d+)?)\s*[ ,;]\s*(-?\d+(?:[.,]\d+)?)", cleaned)
+    if not match:
+        return None
+    lat, lon = (float(group.replace(",", ".")) for group in match.groups())
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon

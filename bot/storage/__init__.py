@@ -1,0 +1,1 @@
+"""Storage: SQLModel models, the engine, repositories (the only SQL) and migrations."""

@@ -1,0 +1,101 @@
+"""Members, their platform identities and interests; the export and erasure of a member's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, delete, select
+
+from bot.storage.models import (
+    ConversationState,
+    Identity,
+    JoinRequest,
+    Member,
+    MemberInterest,
+    utcnow,
+)
+
+
+class MemberRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find_by_identity(self, platform: str, user_id: str) -> tuple[Member, Identity] | None:
+        row = self.session.exec(
+            select(Member, Identity)
+            .join(Identity, Identity.member_id == Member.id)
+            .where(Identity.platform == platform, Identity.user_id == user_id)
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def get_or_create(
+        self,
+        platform: str,
+        user_id: str,
+        handle: str | None = None,
+        language_hint: str | None = None,
+    ) -> tuple[Member, Identity, bool]:
+        """The member behind a platform account, created on first contact."""
+        found = self.find_by_identity(platform, user_id)
+        if found:
+            member, identity = found
+            changed = identity.handle != handle or identity.language_hint != language_hint
+            if changed:
+                identity.handle, identity.language_hint = handle, language_hint
+                identity.last_seen_at = utcnow()
+                self.session.add(identity)
+            return member, identity, False
+        member = Member()
+        self.session.add(member)
+        self.session.flush()
+        identity = Identity(
+            member_id=member.id,
+            platform=platform,
+            user_id=user_id,
+            handle=handle,
+            language_hint=language_hint,
+        )
+        self.session.add(identity)
+        self.session.flush()
+        return member, identity, True
+
+    def save(self, member: Member) -> None:
+        member.updated_at = utcnow()
+        self.session.add(member)
+
+    def identities(self, member_id: int) -> list[Identity]:
+        return list(self.session.exec(select(Identity).where(Identity.member_id == member_id)))
+
+    def interests(self, member_id: int) -> list[str]:
+        rows = self.session.exec(
+            select(MemberInterest.interest_key).where(MemberInterest.member_id == member_id)
+        )
+        return sorted(rows)
+
+    def set_interests(self, member_id: int, keys: list[str]) -> None:
+        self.session.exec(delete(MemberInterest).where(MemberInterest.member_id == member_id))
+        for key in dict.fromkeys(keys):
+            self.session.add(MemberInterest(member_id=member_id, interest_key=key))
+
+    def export(self, member_id: int) -> dict[str, Any]:
+        """Everything stored about one member, as plain JSON-able data."""
+        member = self.session.get(Member, member_id)
+        if member is None:
+            return {}
+        states = self.session.exec(
+            select(ConversationState).where(ConversationState.member_id == member_id)
+        )
+        requests = self.session.exec(select(JoinRequest).where(JoinRequest.member_id == member_id))
+        return {
+            "member": member.model_dump(mode="json"),
+            "identities": [i.model_dump(mode="json") for i in self.identities(member_id)],
+            "interests": self.interests(member_id),
+            "join_requests": [r.model_dump(mode="json") for r in requests],
+            "conversation_state": [s.model_dump(mode="json") for s in states],
+        }
+
+    def erase(self, member_id: int) -> None:
+        """Delete the member and every row about them (explicitly: SQLite may lack cascades)."""
+        for table in (ConversationState, JoinRequest, MemberInterest, Identity):
+            self.session.exec(delete(table).where(table.member_id == member_id))
+        self.session.exec(delete(Member).where(Member.id == member_id))

@@ -1,0 +1,108 @@
+"""Tables. Every table that holds something about a member is covered by /mydata and /forget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Member(SQLModel, table=True):
+    """A person, whatever platforms they use. Location is coarse: a town, 2-decimal coordinates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    place_id: int | None = None
+    place_name: str | None = Field(default=None, max_length=128)
+    country_code: str | None = Field(default=None, max_length=2)
+    latitude: float | None = None
+    longitude: float | None = None
+    nudges: str | None = Field(default=None, max_length=16)
+    chapter_choice: str | None = Field(default=None, max_length=16)
+    onboarded_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Identity(SQLModel, table=True):
+    """One platform account of a member (a member may later have a Telegram and a Matrix one)."""
+
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_identity_platform_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=255)
+    handle: str | None = Field(default=None, max_length=255)
+    language_hint: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class MemberInterest(SQLModel, table=True):
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    interest_key: str = Field(primary_key=True, max_length=64)
+
+
+class Chapter(SQLModel, table=True):
+    __table_args__ = (Index("ix_chapter_lat_lon", "latitude", "longitude"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=128, unique=True)
+    name: str = Field(max_length=128)
+    city: str = Field(max_length=128)
+    country_code: str = Field(max_length=2)
+    latitude: float
+    longitude: float
+    languages: str = Field(default="", max_length=64)  # "fr,nl,en"
+    status: str = Field(default="active", max_length=16)  # active | forming
+    descriptions: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JoinRequest(SQLModel, table=True):
+    __table_args__ = (Index("ix_join_request_member_chapter", "member_id", "chapter_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    chapter_id: int = Field(foreign_key="chapter.id", index=True, ondelete="CASCADE")
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Chat(SQLModel, table=True):
+    """A conversation place on a platform: a member's private conversation or a group chat."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id", name="uq_chat_platform_chat"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    kind: str = Field(max_length=16)  # direct | group
+    language: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConversationState(SQLModel, table=True):
+    """Where a member is in a multi-step conversation, and the question waiting for an answer."""
+
+    __table_args__ = (UniqueConstraint("member_id", "chat_key", name="uq_state_member_chat"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    chat_key: str = Field(max_length=300)
+    flow: str | None = Field(default=None, max_length=64)
+    step: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prompt: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,115 @@
+"""`chapterbot chat` as a subprocess with piped input: what a script or a newcomer sees."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chapterbot(
+    args: list[str], lines: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).with_name("chapterbot")
+    return subprocess.run(
+        [str(executable), *args],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, locales_dir: Path, cache_dir: Path) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHAPTERBOT_")}
+    environment.update(
+        CHAPTERBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite'}",
+        CHAPTERBOT_LOCALES_DIR=str(locales_dir),
+        CHAPTERBOT_CACHE_DIR=str(cache_dir),
+    )
+    return environment
+
+
+def test_french_onboarding_with_a_dutch_place_name(env: dict[str, str]) -> None:
+    lines = ["/start", "2", "Amélie", "Brussel", "1", "1, 3", "1", "/mydata"]
+    result = chapterbot(["chat", "--as", "amelie", "--lang", "fr"], lines, env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Bonjour" in out
+    assert "  1. English\n  2. Français\n  3. Nederlands" in out
+    assert "Amélie" in out
+    assert "Brussels" in out and "Ghent" in out
+    assert "Auto-formation" in out and "Entraide" in out
+    assert "/mydata" in out and "/forget" in out
+    assert '"display_name": "Amélie"' in out
+    assert '"place_name": "Brussel"' in out
+    assert "\x1b[" not in out  # no colours when piped
+    assert "amelie>" not in out  # no prompts when piped
+
+
+def test_dutch_onboarding_with_a_french_place_name(env: dict[str, str]) -> None:
+    lines = ["hallo", "3", "Jan", "La Haye", "1", "2", "2"]
+    result = chapterbot(["chat", "--as", "jan", "--lang", "nl"], lines, env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Hallo" in out
+    assert "The Hague" in out and "Amsterdam" in out
+    assert "afdeling" in out
+    assert "/mydata" in out
+
+
+def test_several_invocations_share_the_database(env: dict[str, str]) -> None:
+    first = chapterbot(["chat", "--as", "sam", "--lang", "en"], ["/start", "1", "Sam"], env)
+    assert first.returncode == 0, first.stderr
+    # Sam comes back in a new process: same step (the place question), then goes on.
+    second = chapterbot(["chat", "--as", "sam"], ["/location 51.05 3.72"], env)
+    assert second.returncode == 0, second.stderr
+    assert "Ghent" in second.stdout
+    # Another member in another process starts from the beginning.
+    third = chapterbot(["chat", "--as", "kim", "--lang", "nl"], ["/start"], env)
+    assert "Hallo" in third.stdout
+
+
+def test_location_command_with_bad_coordinates_explains_itself(env: dict[str, str]) -> None:
+    result = chapterbot(["chat", "--as", "lee"], ["/location north pole"], env)
+    assert result.returncode == 0, result.stderr
+    assert "/location 50.85 4.35" in result.stdout
+
+
+def test_group_chat_and_end_of_input(env: dict[str, str]) -> None:
+    result = chapterbot(
+        ["chat", "--as", "ana", "--chat", "brussels"], ["hello", "/help", "/start"], env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "hello" not in result.stdout.lower().split("what i can do")[0]
+    assert "/help" in result.stdout
+    assert "private conversation" in result.stdout
+
+
+def test_run_without_platforms_is_the_terminal_chat(env: dict[str, str]) -> None:
+    result = chapterbot(["run"], ["/start"], {**env, "USER": "newcomer"})
+    assert result.returncode == 0, result.stderr
+    assert "Telegram or Matrix" in result.stderr
+    assert "Which language" in result.stdout
+
+
+def test_db_upgrade_reports_the_revision(env: dict[str, str]) -> None:
+    result = chapterbot(["db", "upgrade"], [], env)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+
+
+def test_a_broken_organization_file_is_reported(env: dict[str, str], tmp_path: Path) -> None:
+    org = tmp_path / "org.toml"
+    org.write_text("[organization]\nname = ''\n")
+    result = chapterbot(["chat"], ["/start"], {**env, "CHAPTERBOT_ORG_FILE": str(org)})
+    assert result.returncode == 2
+    assert "needs a name" in result.stderr

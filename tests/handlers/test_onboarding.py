@@ -1,0 +1,221 @@
+"""Onboarding through the whole core, in each language, with the fake outbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.outgoing import AskLocation, Choice
+from bot.i18n.formatting import Formatter
+from bot.storage.chapters import ChapterRepository
+from tests.support.harness import Harness
+
+LANG_NUMBER = {"en": "1", "fr": "2", "nl": "3"}
+# Per language: a place typed in that language (or another one), and words the replies use.
+CASES = {
+    "en": {"place": "Brussels", "chapter": "Brussels", "join": "Ask to join", "done": "all set"},
+    "fr": {"place": "Brussel", "chapter": "Brussels", "join": "rejoindre", "done": "Tout est prêt"},
+    "nl": {"place": "Bruxelles", "chapter": "Brussels", "join": "aansluiten", "done": "klaar"},
+}
+
+
+async def onboard(bot: Harness, lang: str, member: str = "alice", name: str = "Alex") -> list[str]:
+    """Run the whole onboarding and return everything the bot said."""
+    said: list[str] = []
+    answers = ["/start", LANG_NUMBER[lang], name, CASES[lang]["place"], "1", "1, 3", "1"]
+    for answer in answers:
+        reply = await bot.say(answer, member=member, lang=lang)
+        assert reply.messages, f"no answer to {answer!r}"
+        said.extend(reply.texts)
+    return said
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nl"])
+async def test_onboarding_reaches_a_next_step_in_at_most_eight_messages(
+    bot: Harness, lang: str
+) -> None:
+    said = await onboard(bot, lang)
+    member = bot.member("alice")
+    assert member is not None
+    assert member.onboarded_at is not None
+    assert member.language == lang
+    assert member.display_name == "Alex"
+    assert member.country_code == "BE"
+    assert member.timezone == "Europe/Brussels"
+    assert member.nudges == "monthly"
+    assert member.chapter_choice == "join"
+    assert bot.interests("alice") == sorted(["self-education", "mutual-aid"])
+    assert CASES[lang]["done"].lower() in said[-2].lower()
+    assert "/mydata" in " ".join(said) and "/forget" in " ".join(said)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nl"])
+async def test_greeting_follows_the_platform_hint(bot: Harness, lang: str) -> None:
+    reply = await bot.say("/start", lang=lang)
+    expected = {"en": "Hello", "fr": "Bonjour", "nl": "Hallo"}[lang]
+    assert expected in reply.text
+    assert [o.label for o in reply.choice.options] == ["English", "Français", "Nederlands"]
+
+
+async def test_greeting_without_hint_uses_the_organization_default(bot: Harness) -> None:
+    reply = await bot.say("hi there")
+    assert "Hello" in reply.text  # the demo organization's default is English
+    assert isinstance(reply.messages[-1].body, Choice)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nl"])
+async def test_distances_are_formatted_for_the_reader(bot: Harness, lang: str) -> None:
+    for answer in ["/start", LANG_NUMBER[lang], "Alex"]:
+        await bot.say(answer, lang=lang)
+    reply = await bot.say({"en": "Antwerp", "fr": "Anvers", "nl": "Antwerpen"}[lang], lang=lang)
+    member = bot.member()
+    assert member is not None and member.latitude is not None and member.longitude is not None
+    with bot.app.services.database.session() as session:
+        nearest = ChapterRepository(session).nearest(member.latitude, member.longitude, 3)
+    assert [n.chapter.name for n in nearest] == ["Brussels", "Ghent", "The Hague"]
+    for nearby in nearest:
+        assert Formatter(lang).distance(nearby.distance_km) in reply.text
+    assert CASES[lang]["join"].lower() in reply.text.lower()
+
+
+def test_distance_format_follows_the_language() -> None:
+    def plain(text: str) -> str:
+        return text.replace("\u202f", " ").replace("\xa0", " ")
+
+    assert plain(Formatter("fr").distance(12.54)) == "13 km"
+    assert plain(Formatter("fr").distance(2.54)) == "2,5 km"
+    assert plain(Formatter("nl").distance(2.54)) == "2,5 km"
+    assert plain(Formatter("en").distance(2.54)) == "2.5 km"
+    assert plain(Formatter("en").distance(263.7)) == "264 km"
+
+
+async def test_ambiguous_place_offers_a_choice(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Lille")
+    labels = [o.label for o in reply.choice.options]
+    assert labels[0] == "Lille, France"
+    assert "Lille, Belgium" in labels
+    assert reply.choice.options[-1].key == "other"
+    reply = await bot.say(reply.option_number(reply.choice.options[1].key))
+    member = bot.member()
+    assert member is not None and member.country_code == "BE"
+    assert "nearest" in reply.text
+
+
+async def test_paris_is_ambiguous_and_texas_can_be_chosen(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Paris")
+    labels = [o.label for o in reply.choice.options]
+    assert labels[0] == "Paris, France"
+    texas = next(o for o in reply.choice.options if o.label.startswith("Paris, TX"))
+    await bot.say(reply.option_number(texas.key))
+    member = bot.member()
+    assert member is not None
+    assert member.country_code == "US" and member.timezone == "America/Chicago"
+
+
+async def test_none_of_these_places_asks_again(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Bergen")
+    reply = await bot.say(reply.option_number("other"))
+    assert isinstance(reply.messages[-1].body, AskLocation)
+    reply = await bot.say("Oslo")
+    member = bot.member()
+    assert member is not None and member.country_code == "NO"
+
+
+async def test_unknown_place_gets_a_helpful_answer_and_stays_on_the_question(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Xyzzyville")
+    assert "Xyzzyville" in reply.text and "share your location" in reply.text
+    reply = await bot.say("Oslo")
+    member = bot.member()
+    assert member is not None and member.country_code == "NO"
+    assert "Oslo" in reply.text
+
+
+async def test_shared_location_is_stored_coarsely(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.share_location(50.846734, 4.352543)
+    member = bot.member()
+    assert member is not None
+    assert member.country_code == "BE"
+    assert member.latitude is not None and member.longitude is not None
+    # The place's coordinates to 2 decimals, never the exact point that was shared.
+    assert member.latitude == round(member.latitude, 2)
+    assert (member.latitude, member.longitude) != (50.846734, 4.352543)
+    assert "Brussels" in reply.text
+
+
+async def test_far_from_any_chapter_moves_on_to_interests(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Tokyo")
+    assert "no chapter near" in reply.text
+    assert reply.choice.multiple
+    member = bot.member()
+    assert member is not None and member.chapter_choice == "none-nearby"
+
+
+async def test_none_of_these_chapters_is_recorded(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex", "Brussels"]:
+        reply = await bot.say(answer)
+    await bot.say(reply.option_number("none"))
+    member = bot.member()
+    assert member is not None and member.chapter_choice == "none"
+
+
+async def test_leaving_midway_and_coming_back_resumes_at_the_same_step(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex", "Brussels"]:
+        await bot.say(answer)
+    # Coming back later with something that is not an answer: asked the same question again.
+    reply = await bot.say("sorry, where were we?")
+    assert "Please pick one of the options" in reply.text
+    reply = await bot.say("/start")
+    assert {o.key for o in reply.choice.options} == {"keep", "restart"}
+    reply = await bot.say(reply.option_number("keep"))
+    assert "nearest" in reply.text  # the chapters question again
+    reply = await bot.say(reply.option_number("none"))
+    assert reply.choice.multiple  # and onward to interests
+
+
+async def test_start_again_can_start_over(bot: Harness) -> None:
+    await onboard(bot, "en")
+    reply = await bot.say("/start")
+    assert "Welcome back, Alex" in reply.text
+    reply = await bot.say(reply.option_number("restart"))
+    assert [o.key for o in reply.choice.options] == ["en", "fr", "nl"]
+    reply = await bot.say("2")
+    assert "Comment" in reply.text or "nom" in reply.text
+
+
+async def test_names_keep_emoji_and_right_to_left_text_and_are_escaped(bot: Harness) -> None:
+    for answer in ["/start", "1"]:
+        await bot.say(answer)
+    reply = await bot.say("<b>Ro</b>'; DROP TABLE member;-- 🌷 مريم")
+    member = bot.member()
+    assert member is not None
+    assert member.display_name == "<b>Ro</b>'; DROP TABLE member;-- 🌷 مريم"
+    body = reply.messages[0].body
+    assert "&lt;b&gt;Ro&lt;/b&gt;" in body.text  # shown as text, not markup
+    assert "🌷 مريم" in reply.text
+
+
+async def test_overlong_name_is_refused_with_the_limit(bot: Harness) -> None:
+    for answer in ["/start", "1"]:
+        await bot.say(answer)
+    reply = await bot.say("x" * 65)
+    assert "64" in reply.text
+    member = bot.member()
+    assert member is not None and member.display_name is None
+
+
+async def test_start_with_a_chapter_preselects_it(bot: Harness) -> None:
+    for answer in ["/start chapter-chicago", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Brussels")
+    assert reply.choice.options[0].label == "Ask to join Chicago"
