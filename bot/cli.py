@@ -9,9 +9,7 @@ import logging
 import os
 import sys
 
-from sqlalchemy.engine import make_url
-
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, redact_url
 
 log = logging.getLogger("chapterbot")
 
@@ -19,10 +17,6 @@ CONFIGURE_HINT = (
     "Running the terminal chat with the demo organization. To run on Telegram or Matrix, set "
     "CHAPTERBOT_TELEGRAM_TOKEN or CHAPTERBOT_MATRIX_HOMESERVER/USER/PASSWORD (see README.md)."
 )
-
-
-def redact_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def parser() -> argparse.ArgumentParser:

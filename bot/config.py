@@ -74,8 +74,17 @@ class Settings:
         parts = []
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
+            if name == "database_url":
+                value = redact_url(value)
             parts.append(f"{name}={'***' if name in hidden and value else value!r}")
         return f"Settings({', '.join(parts)})"
+
+
+def redact_url(url: str) -> str:
+    """A database URL fit for logs: the password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def default_locales_dir() -> Path:

@@ -44,7 +44,7 @@ class Conversation:
         incoming: Incoming,
         member: Member,
         identity: Identity,
-        chat: Chat,
+        chat: Chat | None,
         state: ConversationState,
         translator: Translator,
     ) -> None:

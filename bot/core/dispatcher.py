@@ -123,21 +123,29 @@ class Dispatcher:
         with services.database.session() as session:
             members = MemberRepository(session)
             conversations = ConversationRepository(session)
-            member, identity, _created = members.get_or_create(
-                sender.platform, sender.user_id, sender.handle, sender.language_hint
+            member, identity, state, created = members.speaker(
+                sender.platform,
+                sender.user_id,
+                incoming.chat.key,
+                sender.handle,
+                sender.language_hint,
             )
-            chat = conversations.chat(
-                incoming.chat.platform, incoming.chat.chat_id, incoming.chat_kind
-            )
+            state = state or conversations.new_state(member.id, incoming.chat.key)
             # A group chat has its own language; a private conversation uses the member's.
+            # The chat row is stored on first contact (a target to send to later); in a
+            # private conversation nothing else needs it, so it is not read on every message.
             direct = incoming.is_direct
+            chat = None
+            if created or not direct:
+                chat = conversations.chat(
+                    incoming.chat.platform, incoming.chat.chat_id, incoming.chat_kind
+                )
             turn.language = negotiate_language(
                 member.language if direct else None,
                 sender.language_hint if direct else None,
-                chat.language,
+                chat.language if chat else None,
                 services.organization.default_language,
             )
-            state = conversations.state(member.id, incoming.chat.key)
             conversation = Conversation(
                 services=services,
                 session=session,

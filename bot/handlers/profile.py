@@ -19,8 +19,12 @@ EDITABLE_STEPS = {"name": "name", "place": "place", "interests": "interests", "n
 
 @router.command("profile", description=N_("See and change your details"), direct_only=True)
 async def show_profile(conv: Conversation, _command: CommandMessage) -> None:
-    if conv.member.onboarded_at is None and conv.member.display_name is None:
-        conv.reply(conv._("We haven't met yet. Send /start to introduce yourself."))
+    if conv.member.onboarded_at is None:
+        if conv.state.flow == onboarding.name:
+            conv.reply(conv._("Let's finish the introduction first; then /profile will show it."))
+            await conv.reprompt()
+        else:
+            conv.reply(conv._("We haven't met yet. Send /start to introduce yourself."))
         return
     await conv.enter(profile, "menu")
 

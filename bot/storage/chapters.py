@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.config import ChapterSpec
 from bot.geo.distance import bounding_box, haversine_km
 from bot.storage.models import Chapter, JoinRequest
+
+# Built once (it runs for every newcomer); the (latitude, longitude) index serves it.
+_IN_BOX = select(Chapter).where(
+    Chapter.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+    Chapter.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +59,23 @@ class ChapterRepository:
         self, latitude: float, longitude: float, limit: int = 3, max_km: float = 500.0
     ) -> list[NearbyChapter]:
         """The closest chapters within max_km: a bounding box on the index, then haversine."""
-        radius = min(50.0, max_km)
+        radius = min(150.0, max_km)
         while True:
             min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
-            query = select(Chapter).where(
-                Chapter.latitude >= min_lat,
-                Chapter.latitude <= max_lat,
-                Chapter.longitude >= min_lon,
-                Chapter.longitude <= max_lon,
+            if min_lon < -180 or max_lon > 180:  # the box crosses the antimeridian
+                min_lon, max_lon = -180.0, 180.0
+            rows = self.session.exec(
+                _IN_BOX,
+                params={
+                    "min_lat": min_lat,
+                    "max_lat": max_lat,
+                    "min_lon": min_lon,
+                    "max_lon": max_lon,
+                },
             )
             found = [
                 NearbyChapter(c, haversine_km(latitude, longitude, c.latitude, c.longitude))
-                for c in self.session.exec(query)
+                for c in rows
             ]
             found = sorted(
                 (n for n in found if n.distance_km <= radius), key=lambda n: n.distance_km

@@ -21,7 +21,12 @@ class ConversationRepository:
                 ConversationState.chat_key == chat_key,
             )
         ).first()
-        return found or ConversationState(member_id=member_id, chat_key=chat_key, data={})
+        return found or self.new_state(member_id, chat_key)
+
+    @staticmethod
+    def new_state(member_id: int, chat_key: str) -> ConversationState:
+        """An empty state, saved only once a flow begins."""
+        return ConversationState(member_id=member_id, chat_key=chat_key, data={})
 
     def save(self, state: ConversationState) -> None:
         state.updated_at = utcnow()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, delete, select
 
 from bot.storage.models import (
@@ -13,6 +14,21 @@ from bot.storage.models import (
     Member,
     MemberInterest,
     utcnow,
+)
+
+# Built once: every incoming message runs it, and building a statement costs more than
+# running it on SQLite.
+_SPEAKER_WITH_STATE = (
+    select(Member, Identity, ConversationState)
+    .join(Identity, Identity.member_id == Member.id)
+    .outerjoin(
+        ConversationState,
+        and_(
+            ConversationState.member_id == Member.id,
+            ConversationState.chat_key == bindparam("chat_key"),
+        ),
+    )
+    .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
 )
 
 
@@ -36,15 +52,32 @@ class MemberRepository:
         language_hint: str | None = None,
     ) -> tuple[Member, Identity, bool]:
         """The member behind a platform account, created on first contact."""
-        found = self.find_by_identity(platform, user_id)
-        if found:
-            member, identity = found
+        member, identity, _state, created = self.speaker(
+            platform, user_id, "", handle, language_hint
+        )
+        return member, identity, created
+
+    def speaker(
+        self,
+        platform: str,
+        user_id: str,
+        chat_key: str,
+        handle: str | None = None,
+        language_hint: str | None = None,
+    ) -> tuple[Member, Identity, ConversationState | None, bool]:
+        """Who speaks, with their conversation state in this chat: one query per message."""
+        row = self.session.exec(
+            _SPEAKER_WITH_STATE,
+            params={"platform": platform, "user_id": user_id, "chat_key": chat_key},
+        ).first()
+        if row:
+            member, identity, state = row
             changed = identity.handle != handle or identity.language_hint != language_hint
             if changed:
                 identity.handle, identity.language_hint = handle, language_hint
                 identity.last_seen_at = utcnow()
                 self.session.add(identity)
-            return member, identity, False
+            return member, identity, state, False
         member = Member()
         self.session.add(member)
         self.session.flush()
@@ -57,7 +90,7 @@ class MemberRepository:
         )
         self.session.add(identity)
         self.session.flush()
-        return member, identity, True
+        return member, identity, None, True
 
     def save(self, member: Member) -> None:
         member.updated_at = utcnow()

@@ -14,7 +14,7 @@ LANG_NUMBER = {"en": "1", "fr": "2", "nl": "3"}
 CASES = {
     "en": {"place": "Brussels", "chapter": "Brussels", "join": "Ask to join", "done": "all set"},
     "fr": {"place": "Brussel", "chapter": "Brussels", "join": "rejoindre", "done": "Tout est prêt"},
-    "nl": {"place": "Bruxelles", "chapter": "Brussels", "join": "aansluiten", "done": "klaar"},
+    "nl": {"place": "Bruxelles", "chapter": "Brussels", "join": "lid te worden", "done": "klaar"},
 }
 
 

@@ -122,3 +122,14 @@ async def test_language_with_a_bad_argument_gets_the_usage(bot: Harness) -> None
     assert "Usage: /language" in reply.text
     member = bot.member()
     assert member is not None and member.language == "en"
+
+
+async def test_profile_during_onboarding_keeps_the_introduction_going(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("/profile")
+    assert "finish the introduction" in reply.text
+    assert "Where do you live" in reply.text
+    reply = await bot.say("Ghent")
+    member = bot.member()
+    assert member is not None and member.place_name == "Ghent"

@@ -1,0 +1,87 @@
+"""Settings from the environment and the organization file, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import (
+    DEMO_ORG_FILE,
+    ConfigError,
+    Settings,
+    load_organization,
+    parse_organization,
+    redact_url,
+)
+
+
+def test_demo_organization_is_complete() -> None:
+    org = load_organization(DEMO_ORG_FILE)
+    assert set(org.intro) == {"en", "fr", "nl"}
+    assert len(org.chapters) >= 6
+    countries = {c.country_code for c in org.chapters}
+    assert {"BE", "NL", "FR", "GB"} <= countries and {"US", "CA"} & countries
+    assert {"forming", "active"} == {c.status for c in org.chapters}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"organization": {}}, "needs a name"),
+        ({"organization": {"name": "X", "default_language": "de"}}, "default_language"),
+        ({"organization": {"name": "X", "admins": ["12345"]}}, "telegram:12345"),
+        ({"organization": {"name": "X", "interests": [{"en": "No key"}]}}, "needs a key"),
+        ({"organization": {"name": "X"}, "chapters": [{"name": "A"}]}, "chapter #1"),
+        (
+            {
+                "organization": {"name": "X"},
+                "chapters": [{"name": "A", "country": "BE", "latitude": 95, "longitude": 4}],
+            },
+            "out of range",
+        ),
+        (
+            {
+                "organization": {"name": "X"},
+                "chapters": [
+                    {"name": "A", "country": "BE", "latitude": 50, "longitude": 4},
+                    {"name": "a", "country": "BE", "latitude": 51, "longitude": 4},
+                ],
+            },
+            "appears twice",
+        ),
+    ],
+)
+def test_bad_organization_files_say_what_is_wrong(raw: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_organization(raw)
+
+
+def test_missing_and_invalid_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_organization(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[organization\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_organization(broken)
+
+
+def test_settings_never_show_secrets() -> None:
+    settings = Settings.from_env(
+        {
+            "CHAPTERBOT_TELEGRAM_TOKEN": "123:secret-token",
+            "CHAPTERBOT_MATRIX_PASSWORD": "hunter2",
+            "CHAPTERBOT_DATABASE_URL": "postgresql+psycopg://bot:pw@db/chapterbot",
+        }
+    )
+    assert settings.telegram_configured
+    shown = repr(settings)
+    assert "secret-token" not in shown and "hunter2" not in shown and "pw@" not in shown
+    assert "pw@" not in redact_url(settings.database_url)
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.org_file == DEMO_ORG_FILE
+    assert not settings.telegram_configured and not settings.matrix_configured
