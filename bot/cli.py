@@ -7,9 +7,15 @@ import asyncio
 import getpass
 import logging
 import os
+import signal
 import sys
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, redact_url
+
+if TYPE_CHECKING:
+    from bot.adapters import Adapter
+    from bot.app import Application
 
 log = logging.getLogger("chapterbot")
 
@@ -99,15 +105,48 @@ def places_command(settings: Settings) -> int:
 
 
 def run(settings: Settings) -> int:
-    if settings.telegram_configured or settings.matrix_configured:
-        print(
-            "chapterbot: Telegram and Matrix are configured, but this version ships only the "
-            "terminal chat; unset them to use it.",
-            file=sys.stderr,
-        )
-        return 2
-    print(CONFIGURE_HINT, file=sys.stderr)
-    return chat(settings, None, None, None)
+    if not (settings.telegram_configured or settings.matrix_configured):
+        print(CONFIGURE_HINT, file=sys.stderr)
+        return chat(settings, None, None, None)
+    from bot.app import build_application
+
+    app = build_application(settings)
+    try:
+        asyncio.run(run_adapters(app))
+    finally:
+        app.close()
+    return 0
+
+
+async def run_adapters(app: Application) -> None:
+    """Every configured platform in one event loop, until SIGINT or SIGTERM."""
+    settings = app.services.settings
+    adapters: list[Adapter] = []
+    if settings.telegram_configured:
+        from bot.adapters.telegram import create_adapter as telegram_adapter
+
+        adapters.append(telegram_adapter(app))
+    if settings.matrix_configured:
+        from bot.adapters.matrix import create_adapter as matrix_adapter
+
+        adapters.append(matrix_adapter(app))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    started: list[Adapter] = []
+    try:
+        for adapter in adapters:
+            await adapter.start()
+            started.append(adapter)
+            log.info("%s adapter running", adapter.name)
+        await stop.wait()
+    finally:
+        for adapter in reversed(started):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("%s adapter did not stop cleanly", adapter.name)
 
 
 def chat(

@@ -57,6 +57,8 @@ class Conversation:
         self.state = state
         self.translator = translator
         self.outgoing: list[Outgoing] = []
+        # message id → the member a message to another chat is for (their data, on /forget).
+        self.recipients: dict[str, int] = {}
         self.member_erased = False
         self._flows: dict[str, Flow] = {}
 

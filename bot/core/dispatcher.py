@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import weakref
@@ -24,6 +25,7 @@ from bot.core.outgoing import Outgoing, Text
 from bot.core.router import Router, merge
 from bot.core.services import Services
 from bot.i18n.locale import negotiate_language, normalize_language
+from bot.scheduling.outbox import OutboxStore
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
 
@@ -130,16 +132,19 @@ class Dispatcher:
                 sender.handle,
                 sender.language_hint,
             )
-            state = state or conversations.new_state(member.id, incoming.chat.key)
             # A group chat has its own language; a private conversation uses the member's.
-            # The chat row is stored on first contact (a target to send to later); in a
-            # private conversation nothing else needs it, so it is not read on every message.
+            # The chat row is stored on first contact in a chat (a target to send to later);
+            # in a private conversation nothing else needs it, so it is not read every time.
             direct = incoming.is_direct
             chat = None
-            if created or not direct:
+            if created or not direct or state is None:
                 chat = conversations.chat(
-                    incoming.chat.platform, incoming.chat.chat_id, incoming.chat_kind
+                    incoming.chat.platform,
+                    incoming.chat.chat_id,
+                    incoming.chat_kind,
+                    member_id=member.id if direct else None,
                 )
+            state = state or conversations.new_state(member.id, incoming.chat.key)
             turn.language = negotiate_language(
                 member.language if direct else None,
                 sender.language_hint if direct else None,
@@ -161,7 +166,15 @@ class Dispatcher:
             await call_next(turn)
             if not conversation.member_erased and (state.flow or state.id is not None):
                 conversations.save(state)
-        for message in conversation.outgoing:
+            # Messages for other chats wait in the outbox, committed with what caused them.
+            replies = []
+            outbox = OutboxStore(session)
+            for message in conversation.outgoing:
+                if message.chat == incoming.chat:
+                    replies.append(message)
+                else:
+                    outbox.enqueue(message, conversation.recipients.get(message.id))
+        for message in replies:
             await turn.outbox.send(message)
 
     # -- routing -------------------------------------------------------------------------
@@ -264,6 +277,7 @@ class Dispatcher:
                 )
 
         if isinstance(incoming, ChoiceMade):
+            incoming = self._with_keys(incoming, prompt)
             if incoming.prompt_id != prompt.get("id") or not self._valid_keys(
                 prompt, incoming.keys
             ):
@@ -286,6 +300,17 @@ class Dispatcher:
         flow = self.router.flows.get(conv.state.flow or "")
         step = flow.steps.get(conv.state.step or "") if flow else None
         return step if step and step.answer else None
+
+    @staticmethod
+    def _with_keys(choice: ChoiceMade, prompt: dict) -> ChoiceMade:
+        """Option positions (a button, a reaction) → the keys of the prompt they answer."""
+        if choice.keys or not choice.indexes or choice.prompt_id != prompt.get("id"):
+            return choice
+        options = prompt.get("options", [])
+        if not all(0 <= i < len(options) for i in choice.indexes):
+            return choice
+        keys = tuple(dict.fromkeys(options[i][0] for i in choice.indexes))
+        return dataclasses.replace(choice, keys=keys)
 
     @staticmethod
     def _valid_keys(prompt: dict, keys: tuple[str, ...]) -> bool:

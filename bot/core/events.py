@@ -42,6 +42,9 @@ class Incoming:
     sender: Sender | None
     event_id: str | None = None
     received_at: datetime = field(default_factory=_now)
+    # Set by the adapter when the sender moderates this group chat (a Telegram
+    # administrator, a Matrix power level of 50 or more); never trusted from text.
+    chat_moderator: bool = False
 
     @property
     def is_direct(self) -> bool:
@@ -61,10 +64,12 @@ class CommandMessage(Incoming):
 
 @dataclass(frozen=True, kw_only=True)
 class ChoiceMade(Incoming):
-    """An answer to a prompt: one key, or several for a multiple choice."""
+    """An answer to a prompt: option keys, or option positions (0-based) for platforms that
+    can only carry short data (a Telegram button, a Matrix reaction)."""
 
     prompt_id: str
-    keys: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+    indexes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import asdict, dataclass, field
 from enum import IntEnum
+from typing import Any
 
 from bot.core.events import ChatRef
 
@@ -55,6 +57,10 @@ class Poll:
     multiple: bool = False
 
 
+def new_message_id() -> str:
+    return secrets.token_hex(6)
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     chat: ChatRef
@@ -63,7 +69,8 @@ class Outgoing:
     reply_to: str | None = None
     # Which language this was written in: adapters use it for their own fallback texts.
     language: str = "en"
-    extra: dict[str, str] = field(default_factory=dict)
+    # The core's id for this message: in logs about its delivery, and to deduplicate.
+    id: str = field(default_factory=new_message_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,4 +86,48 @@ class OpenPrivateChat:
     start: str = ""
 
 
-Body = Text | Choice | AskLocation | Poll | OpenPrivateChat
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """Give the recipient of this message (platform user `user_id`) a way into `target_chat`:
+    a one-time invite link on Telegram, an invitation to the room on Matrix."""
+
+    text: str
+    target_chat: ChatRef
+    user_id: str
+    button_label: str
+
+
+Body = Text | Choice | AskLocation | Poll | OpenPrivateChat | Invite
+
+_BODY_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in (Text, Choice, AskLocation, Poll, OpenPrivateChat, Invite)
+}
+
+
+def to_record(message: Outgoing) -> dict[str, Any]:
+    """A JSON-able form of a message, for the outbox table."""
+    return {
+        "id": message.id,
+        "chat": asdict(message.chat),
+        "type": type(message.body).__name__,
+        "body": asdict(message.body),
+        "priority": int(message.priority),
+        "reply_to": message.reply_to,
+        "language": message.language,
+    }
+
+
+def from_record(record: dict[str, Any]) -> Outgoing:
+    fields = dict(record["body"])
+    if "options" in fields:
+        fields["options"] = tuple(Option(**option) for option in fields["options"])
+    if "target_chat" in fields:
+        fields["target_chat"] = ChatRef(**fields["target_chat"])
+    return Outgoing(
+        chat=ChatRef(**record["chat"]),
+        body=_BODY_TYPES[record["type"]](**fields),
+        priority=Priority(record["priority"]),
+        reply_to=record.get("reply_to"),
+        language=record.get("language", "en"),
+        id=record["id"],
+    )

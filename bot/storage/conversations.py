@@ -36,12 +36,39 @@ class ConversationRepository:
             flag_modified(state, "prompt")
         self.session.add(state)
 
-    def chat(self, platform: str, chat_id: str, kind: str) -> Chat:
-        found = self.session.exec(
+    def find_chat(self, platform: str, chat_id: str) -> Chat | None:
+        return self.session.exec(
             select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id)
         ).first()
+
+    def chat(self, platform: str, chat_id: str, kind: str, member_id: int | None = None) -> Chat:
+        """The chat row, created on first sight (a private one remembers whose it is)."""
+        found = self.find_chat(platform, chat_id)
         if found:
+            if kind == "direct" and member_id is not None and found.member_id is None:
+                found.member_id = member_id
+                self.session.add(found)
             return found
         chat = Chat(platform=platform, chat_id=chat_id, kind=kind)
+        if kind == "direct":
+            chat.member_id = member_id
         self.session.add(chat)
         return chat
+
+    def set_kind(self, platform: str, chat_id: str, kind: str) -> Chat:
+        """Adapters that learn a chat's kind before anyone speaks (a Matrix invite)."""
+        chat = self.chat(platform, chat_id, kind)
+        if chat.kind != kind:
+            chat.kind = kind
+            self.session.add(chat)
+        return chat
+
+    def private_chats_of(self, member_id: int) -> list[Chat]:
+        """Where a member can be reached privately, the most recently created first."""
+        return list(
+            self.session.exec(
+                select(Chat)
+                .where(Chat.member_id == member_id, Chat.kind == "direct")
+                .order_by(Chat.id.desc())  # type: ignore[union-attr]
+            )
+        )

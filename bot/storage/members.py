@@ -8,7 +8,9 @@ from sqlalchemy import and_, bindparam
 from sqlmodel import Session, delete, select
 
 from bot.storage.models import (
+    Chat,
     ConversationState,
+    Delivery,
     Identity,
     JoinRequest,
     Member,
@@ -119,16 +121,29 @@ class MemberRepository:
             select(ConversationState).where(ConversationState.member_id == member_id)
         )
         requests = self.session.exec(select(JoinRequest).where(JoinRequest.member_id == member_id))
+        chats = self.session.exec(select(Chat).where(Chat.member_id == member_id))
+        deliveries = self.session.exec(select(Delivery).where(Delivery.member_id == member_id))
         return {
             "member": member.model_dump(mode="json"),
             "identities": [i.model_dump(mode="json") for i in self.identities(member_id)],
             "interests": self.interests(member_id),
             "join_requests": [r.model_dump(mode="json") for r in requests],
             "conversation_state": [s.model_dump(mode="json") for s in states],
+            "private_chats": [c.model_dump(mode="json") for c in chats],
+            "messages_to_deliver": [d.model_dump(mode="json") for d in deliveries],
         }
 
     def erase(self, member_id: int) -> None:
         """Delete the member and every row about them (explicitly: SQLite may lack cascades)."""
-        for table in (ConversationState, JoinRequest, MemberInterest, Identity):
+        for table in (Delivery, Chat, ConversationState, JoinRequest, MemberInterest, Identity):
             self.session.exec(delete(table).where(table.member_id == member_id))
         self.session.exec(delete(Member).where(Member.id == member_id))
+
+    def mark_unreachable(self, platform: str, user_id: str) -> None:
+        """The platform refuses to deliver to this account (e.g. the member blocked the bot)."""
+        identity = self.session.exec(
+            select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)
+        ).first()
+        if identity is not None and identity.unreachable_at is None:
+            identity.unreachable_at = utcnow()
+            self.session.add(identity)

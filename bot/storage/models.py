@@ -45,6 +45,8 @@ class Identity(SQLModel, table=True):
     language_hint: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
+    # Set when the platform refuses to deliver to this account (the member blocked the bot).
+    unreachable_at: datetime | None = None
 
 
 class MemberInterest(SQLModel, table=True):
@@ -90,6 +92,10 @@ class Chat(SQLModel, table=True):
     chat_id: str = Field(max_length=255)
     kind: str = Field(max_length=16)  # direct | group
     language: str | None = Field(default=None, max_length=8)
+    # Whose private conversation this is (direct chats only): where to reach them later.
+    member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="CASCADE"
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -105,4 +111,37 @@ class ConversationState(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prompt: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """A message waiting to be sent to a chat other than the one that caused it."""
+
+    __table_args__ = (Index("ix_delivery_due", "platform", "status", "priority", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=32, unique=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    # The member it is addressed to, when it is a private message (for /mydata and /forget).
+    member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="CASCADE"
+    )
+    message: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    priority: int = 0
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
+    attempts: int = 0
+    due_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AdapterState(SQLModel, table=True):
+    """What an adapter must remember across restarts (sync tokens, offsets, id mappings)."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=255)
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     updated_at: datetime = Field(default_factory=utcnow)

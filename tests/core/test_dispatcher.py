@@ -172,3 +172,21 @@ async def test_an_unexpected_exception_becomes_an_apology_and_a_log_line(
     # The bot keeps running: the next message is answered normally.
     reply = await bot.say("/help", lang=lang)
     assert "/mydata" in reply.text
+
+
+async def test_a_button_position_answers_like_its_key(bot: Harness) -> None:
+    from bot.core.events import ChatRef, ChoiceMade
+
+    first = await bot.say("/start")
+    reply = await bot.send(
+        ChoiceMade(
+            chat=ChatRef("test", "dm-alice"),
+            chat_kind="direct",
+            sender=bot.sender("alice", None),
+            prompt_id=first.choice.prompt_id,
+            indexes=(2,),
+        )
+    )
+    member = bot.member()
+    assert member is not None and member.language == "nl"
+    assert reply.messages

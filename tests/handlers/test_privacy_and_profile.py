@@ -42,8 +42,17 @@ async def test_mydata_shows_everything_as_text_and_json(bot: Harness, lang: str)
     member = bot.member()
     assert member is not None
     tables_with_rows = {t for t, n in rows_about(bot, member.id).items() if n}
-    exported_tables = {"member", "identity", "memberinterest", "joinrequest", "conversationstate"}
-    assert tables_with_rows <= exported_tables
+    exported = {
+        "member": "member",
+        "identity": "identities",
+        "memberinterest": "interests",
+        "joinrequest": "join_requests",
+        "conversationstate": "conversation_state",
+        "chat": "private_chats",
+        "delivery": "messages_to_deliver",
+    }
+    assert tables_with_rows <= set(exported)
+    assert all(document[exported[table]] for table in tables_with_rows)
 
 
 async def test_forget_asks_for_confirmation_and_keeps_data_when_declined(bot: Harness) -> None:

@@ -20,20 +20,17 @@ from bot.core.events import (
 )
 from bot.core.outgoing import Outgoing, Text
 from bot.i18n.parsing import parse_coordinates
+from bot.scheduling.outbox import OutboxDrainer
 
 PLATFORM = "terminal"
 
 
 class TerminalOutbox:
-    def __init__(self, out: TextIO, own_chat: ChatRef) -> None:
+    def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.own_chat = own_chat
 
     async def send(self, message: Outgoing) -> None:
         text = render(message)
-        if message.chat != self.own_chat:
-            # Someone else's conversation (e.g. a notice to an organizer): shown, marked.
-            text = f"[to {message.chat.chat_id}] {text}"
         self.out.write(text + "\n\n")
         self.out.flush()
 
@@ -56,9 +53,14 @@ class TerminalChat:
         )
         self.chat_kind: ChatKind = "group" if chat_name else "direct"
         self.chat = ChatRef(PLATFORM, f"group:{chat_name}" if chat_name else f"dm:{member}")
-        self.outbox = TerminalOutbox(self.stdout, self.chat)
+        self.outbox = TerminalOutbox(self.stdout)
         self.interactive = self.stdin.isatty()
         self._counter = 0
+        # Messages other members' actions left for this chat (e.g. a join request to an
+        # organizer) are shown when this member's terminal is open.
+        self.waiting = OutboxDrainer(
+            app.services.database, PLATFORM, self.outbox, chat_id=self.chat.chat_id
+        )
 
     def to_incoming(self, line: str) -> Incoming:
         self._counter += 1
@@ -106,7 +108,9 @@ class TerminalChat:
     async def run(self) -> None:
         # Each line is handled before the next is read: replies come in order, and a script
         # can wait for them before writing its next line.
+        await self.waiting.drain_once()
         while (line := await self.read_line()) is not None:
             if self.interactive and not line.strip():
                 continue
             await self.handle_line(line)
+            await self.waiting.drain_once()

@@ -1,0 +1,1 @@
+"""The clock, the outbox and its senders."""
