@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.events import ChatRef, Incoming
@@ -80,6 +81,12 @@ class Conversation:
     def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> str:
         text = self.translator.ngettext(singular, plural, count)
         return Markup(text % escape_values({"count": count, **values}))
+
+    def when(self, moment: datetime) -> str:
+        """A moment in the reader's language and time zone: "vendredi 4 décembre à 18:00"."""
+        fmt = self.fmt
+        # TRANSLATORS: a day and a time, e.g. "Friday, December 4 at 6:00 PM".
+        return self._("%(date)s at %(time)s", date=fmt.day(moment), time=fmt.time(moment))
 
     def use_language(self, translator: Translator) -> None:
         """Switch the language of the rest of this turn (after the member chose one)."""

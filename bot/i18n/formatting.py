@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
 UTC = ZoneInfo("UTC")
+_YEAR = re.compile(r"[,\s]*y+[.\s]*")
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -35,6 +38,13 @@ class Formatter:
         # One decimal below 10 km ("2,5 km"), whole kilometres beyond ("264 km").
         rounded = round(km, 1) if km < 10 else round(km)
         return format_unit(rounded, "length-kilometer", length="short", locale=self.language)
+
+    def day(self, moment: datetime) -> str:
+        """Weekday, day and month, as the language writes them ("vendredi 4 décembre")."""
+        pattern = Locale.parse(self.language).date_formats["full"].pattern
+        # CLDR has no year-less full pattern: drop the year and the separator before it.
+        without_year = _YEAR.sub("", pattern).strip(" ,")
+        return format_date(self._local(moment), format=without_year, locale=self.language)
 
     def date(self, moment: datetime) -> str:
         return format_date(self._local(moment), format="long", locale=self.language)

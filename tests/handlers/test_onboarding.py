@@ -219,3 +219,40 @@ async def test_start_with_a_chapter_preselects_it(bot: Harness) -> None:
         await bot.say(answer)
     reply = await bot.say("Brussels")
     assert reply.choice.options[0].label == "Ask to join Chicago"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Friday, December 4 at 6:00 PM"),
+        ("fr", "vendredi 4 décembre à 18:00"),
+        ("nl", "vrijdag 4 december om 18:00"),
+    ],
+)
+async def test_moments_are_written_in_the_reader_language_and_time_zone(
+    bot: Harness, lang: str, expected: str
+) -> None:
+    from datetime import UTC, datetime
+
+    await onboard(bot, lang)  # the member lives in Brussels: Europe/Brussels, UTC+1 in December
+    with bot.app.services.database.session() as session:
+        from bot.core.conversation import Conversation
+        from bot.core.events import ChatRef, TextMessage
+        from bot.storage.conversations import ConversationRepository
+        from bot.storage.members import MemberRepository
+
+        member, identity, _ = MemberRepository(session).get_or_create("test", "alice")
+        conv = Conversation(
+            services=bot.app.services,
+            session=session,
+            incoming=TextMessage(
+                chat=ChatRef("test", "dm-alice"), chat_kind="direct", sender=None, text=""
+            ),
+            member=member,
+            identity=identity,
+            chat=None,
+            state=ConversationRepository(session).new_state(member.id, "test:dm-alice"),
+            translator=bot.app.services.catalogs.translator(lang),
+        )
+        written = conv.when(datetime(2026, 12, 4, 17, 0, tzinfo=UTC))
+    assert written.replace("\u202f", " ").replace("\xa0", " ") == expected
