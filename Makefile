@@ -40,7 +40,7 @@ i18n-extract: $(INSTALLED)
 	  --copyright-holder=chapterbot --msgid-bugs-address=none bot
 
 i18n-update: i18n-extract
-	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete
+	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching
 
 i18n-compile: $(INSTALLED)
 	$(PYBABEL) compile -d $(LOCALES) --statistics

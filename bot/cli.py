@@ -9,9 +9,12 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.chapters_csv import HEADER as CSV_HEADER
 from bot.config import ConfigError, Settings, redact_url
+from bot.scheduling.clock import Clock
 
 if TYPE_CHECKING:
     from bot.adapters import Adapter
@@ -47,6 +50,14 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply the database migrations")
     db_commands.add_parser("current", help="print the database's migration revision")
 
+    chapters = commands.add_parser("chapters", help="the chapter directory as CSV")
+    chapters_commands = chapters.add_subparsers(dest="chapters_command", required=True)
+    importing = chapters_commands.add_parser(
+        "import", help="add or update chapters from a CSV file"
+    )
+    importing.add_argument("file", help="CSV with the header " + ",".join(CSV_HEADER))
+    chapters_commands.add_parser("export", help="write every chapter as CSV to stdout")
+
     places = commands.add_parser("places", help="the offline gazetteer")
     places_commands = places.add_subparsers(dest="places_command", required=True)
     places_commands.add_parser("build", help="build the place index now (else built on first use)")
@@ -69,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "db":
             return database_command(settings, args.db_command)
+        if args.command == "chapters":
+            return chapters_command(settings, args)
         if args.command == "places":
             return places_command(settings)
         if args.command == "run":
@@ -93,6 +106,34 @@ def database_command(settings: Settings, action: str) -> int:
     finally:
         database.dispose()
     return 0
+
+
+def chapters_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_application
+    from bot.chapters_csv import export_chapters, import_chapters
+
+    app = build_application(settings)
+    try:
+        with app.services.database.session() as session:
+            if args.chapters_command == "export":
+                sys.stdout.write(export_chapters(session))
+                return 0
+            try:
+                data = Path(args.file).read_bytes()
+            except OSError as exc:
+                print(f"chapterbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+                return 2
+            report = import_chapters(data, session, app.services.gazetteer)
+            if report.errors:
+                session.rollback()
+                for error in report.errors:
+                    print(error, file=sys.stderr)
+                print("nothing was changed", file=sys.stderr)
+                return 1
+            print(f"{report.created} chapters added, {report.updated} updated")
+            return 0
+    finally:
+        app.close()
 
 
 def places_command(settings: Settings) -> int:
@@ -130,6 +171,8 @@ async def run_adapters(app: Application) -> None:
         from bot.adapters.matrix import create_adapter as matrix_adapter
 
         adapters.append(matrix_adapter(app))
+    clock = Clock(app.services, app.dispatcher.router.periodic)
+    clock.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -142,6 +185,7 @@ async def run_adapters(app: Application) -> None:
             log.info("%s adapter running", adapter.name)
         await stop.wait()
     finally:
+        clock.stop()
         for adapter in reversed(started):
             try:
                 await adapter.stop()
@@ -157,6 +201,7 @@ def chat(
 
     app = build_application(settings)
     try:
+        Clock(app.services, app.dispatcher.router.periodic).run_all_now()
         terminal = TerminalChat(app, member or login_name(), language, chat_name)
         if terminal.interactive:
             print(

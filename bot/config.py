@@ -109,6 +109,7 @@ class ChapterSpec:
     languages: tuple[str, ...]
     status: str
     descriptions: dict[str, str]
+    organizers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,8 @@ class Organization:
     admins: tuple[str, ...]
     interests: tuple[Interest, ...]
     chapters: tuple[ChapterSpec, ...]
+    chapter_radius_km: float = 50.0
+    founding_threshold: int = 3
 
     def intro_for(self, language: str) -> str:
         return self.intro.get(language) or self.intro.get(self.default_language) or ""
@@ -182,6 +185,7 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
                     for k, v in item.get("description", {}).items()
                     if k in SUPPORTED_LANGUAGES
                 },
+                organizers=tuple(str(o) for o in item.get("organizers", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise fail(f"chapter #{index} is incomplete or malformed ({exc})") from exc
@@ -194,6 +198,13 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         seen_slugs.add(chapter.slug)
         chapters.append(chapter)
 
+    try:
+        radius = float(org.get("chapter_radius_km", 50))
+        threshold = int(org.get("founding_threshold", 3))
+    except (TypeError, ValueError) as exc:
+        raise fail("chapter_radius_km and founding_threshold must be numbers") from exc
+    if radius <= 0 or threshold < 2:
+        raise fail("chapter_radius_km must be positive and founding_threshold at least 2")
     return Organization(
         name=name,
         default_language=default_language,
@@ -201,6 +212,8 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         admins=admins,
         interests=tuple(interests),
         chapters=tuple(chapters),
+        chapter_radius_km=radius,
+        founding_threshold=threshold,
     )
 
 

@@ -101,3 +101,21 @@ def app_on_any_database(
     )
     yield application
     application.close()
+
+
+@pytest.fixture
+def chapters_bot(
+    sqlite_url: str, locales_dir: Path, cache_dir: Path, tmp_path: Path
+) -> Iterator[Harness]:
+    """An organization whose chapters have organizers (test:olga for Brussels, test:gert for
+    Ghent, none for Lille) and an admin (test:admin)."""
+    from dataclasses import replace
+
+    from tests.support.organizations import write_chapters_org
+
+    settings = replace(
+        make_settings(sqlite_url, locales_dir, cache_dir), org_file=write_chapters_org(tmp_path)
+    )
+    application = build_application(settings)
+    yield Harness(application)
+    application.close()

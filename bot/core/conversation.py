@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.events import ChatRef, Incoming
-from bot.core.markup import Markup, escape_values
+from bot.core.notify import Notifier
 from bot.core.outgoing import (
     AskLocation,
     Body,
@@ -19,8 +18,8 @@ from bot.core.outgoing import (
     Priority,
     Text,
 )
+from bot.core.voice import Voice
 from bot.i18n.catalog import Translator
-from bot.i18n.formatting import Formatter
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -36,7 +35,7 @@ def new_prompt_id() -> str:
     return secrets.token_urlsafe(6)
 
 
-class Conversation:
+class Conversation(Voice):
     def __init__(
         self,
         *,
@@ -56,7 +55,7 @@ class Conversation:
         self.identity = identity
         self.chat = chat
         self.state = state
-        self.translator = translator
+        super().__init__(translator)
         self.outgoing: list[Outgoing] = []
         # message id → the member a message to another chat is for (their data, on /forget).
         self.recipients: dict[str, int] = {}
@@ -66,27 +65,8 @@ class Conversation:
     # -- language ------------------------------------------------------------------------
 
     @property
-    def language(self) -> str:
-        return self.translator.language
-
-    @property
-    def fmt(self) -> Formatter:
-        return Formatter(self.language, self.member.timezone)
-
-    def _(self, message: str, **values: Any) -> str:
-        """Translate, then fill in named values, escaped for the HTML subset."""
-        text = self.translator.gettext(message)
-        return Markup(text % escape_values(values)) if values else Markup(text)
-
-    def ngettext(self, singular: str, plural: str, count: int, **values: Any) -> str:
-        text = self.translator.ngettext(singular, plural, count)
-        return Markup(text % escape_values({"count": count, **values}))
-
-    def when(self, moment: datetime) -> str:
-        """A moment in the reader's language and time zone: "vendredi 4 décembre à 18:00"."""
-        fmt = self.fmt
-        # TRANSLATORS: a day and a time, e.g. "Friday, December 4 at 6:00 PM".
-        return self._("%(date)s at %(time)s", date=fmt.day(moment), time=fmt.time(moment))
+    def timezone(self) -> str | None:
+        return self.member.timezone  # it changes when the member tells us their place
 
     def use_language(self, translator: Translator) -> None:
         """Switch the language of the rest of this turn (after the member chose one)."""
@@ -142,6 +122,11 @@ class Conversation:
                 text=text, button_label=self._("Open a private conversation"), start=start
             )
         )
+
+    @property
+    def notifier(self) -> Notifier:
+        """For messages to other members (in their language) and to other chats."""
+        return Notifier(self.services, self.session)
 
     # -- flows ---------------------------------------------------------------------------
 

@@ -26,8 +26,10 @@ from bot.core.router import Router, merge
 from bot.core.services import Services
 from bot.i18n.locale import negotiate_language, normalize_language
 from bot.scheduling.outbox import OutboxStore
+from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
+from bot.storage.memberships import MembershipRepository
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,10 @@ class Dispatcher:
                 sender.handle,
                 sender.language_hint,
             )
+            if created:
+                MembershipRepository(session).claim_invitations(
+                    member.id, f"{sender.platform}:{sender.user_id}"
+                )
             # A group chat has its own language; a private conversation uses the member's.
             # The chat row is stored on first contact in a chat (a target to send to later);
             # in a private conversation nothing else needs it, so it is not read every time.
@@ -147,7 +153,7 @@ class Dispatcher:
             state = state or conversations.new_state(member.id, incoming.chat.key)
             turn.language = negotiate_language(
                 member.language if direct else None,
-                sender.language_hint if direct else None,
+                identity.language_hint if direct else None,
                 chat.language if chat else None,
                 services.organization.default_language,
             )
@@ -236,16 +242,26 @@ class Dispatcher:
             await conv.reprompt()
             return
 
+        prompt = conv.state.prompt or {}
+        if isinstance(incoming, ChoiceMade) and incoming.prompt_id != prompt.get("id"):
+            await self.answer_action(conv, incoming)
+            return
         step = self._current_step(conv)
+        typed_elsewhere = (
+            isinstance(incoming, TextMessage)
+            and prompt.get("kind") != "choice"
+            and incoming.is_direct
+        )
+        if typed_elsewhere and await self.typed_action_answer(
+            conv, incoming, in_flow=step is not None
+        ):
+            return
         if step is None:
-            if isinstance(incoming, ChoiceMade):
-                conv.reply(conv._("That question is no longer open."))
-            elif isinstance(incoming, LocationShared):
+            if isinstance(incoming, LocationShared):
                 conv.reply(conv._("Thanks, but I wasn't asking for a location just now."))
             elif self.router.fallback_handler and incoming.is_direct:
                 await self.router.fallback_handler(conv)
             return
-        prompt = conv.state.prompt or {}
 
         if isinstance(incoming, TextMessage) and prompt.get("kind") == "choice":
             resolution = resolve_typed_choice(prompt, incoming.text)
@@ -295,6 +311,53 @@ class Dispatcher:
 
         assert step.answer is not None
         await step.answer(conv, incoming)
+
+    async def answer_action(self, conv: Conversation, choice: ChoiceMade) -> None:
+        """A button or reaction on a question sent outside the flow (e.g. to an organizer)."""
+        actions = ActionRepository(conv.session)
+        action = actions.open(choice.prompt_id, conv.member.id)
+        handler = self.router.actions.get(action.kind) if action else None
+        if action is None or handler is None:
+            if conv.state.flow:
+                conv.reply(conv._("That question is no longer open. Here is where we are:"))
+                await conv.reprompt()
+            else:
+                conv.reply(conv._("That question is no longer open."))
+            return
+        prompt = {"id": action.id, "options": action.options}
+        choice = self._with_keys(choice, prompt)
+        if not self._valid_keys(prompt, choice.keys):
+            conv.reply(conv._("That question is no longer open."))
+            return
+        actions.answered(action)
+        await handler(conv, action, choice.keys[0])
+
+    async def typed_action_answer(
+        self, conv: Conversation, text: TextMessage, in_flow: bool
+    ) -> bool:
+        """A number or option typed in answer to the latest question sent outside the flow.
+
+        In the middle of a flow, only an unmistakable answer (a number in range or an
+        option's exact text) is taken; anything else is for the flow."""
+        action = ActionRepository(conv.session).latest_open(conv.member.id, conv.chat_ref.key)
+        if action is None or action.kind not in self.router.actions:
+            return False
+        prompt = {"id": action.id, "options": action.options}
+        resolution = resolve_typed_choice(prompt, text.text)
+        if isinstance(resolution, OutOfRange) and not in_flow:
+            conv.reply(
+                conv.ngettext(
+                    "Please answer with the number 1.",
+                    "Please answer with a number from 1 to %(count)s.",
+                    resolution.count,
+                )
+            )
+            return True
+        if isinstance(resolution, NoMatch | OutOfRange):
+            return False
+        ActionRepository(conv.session).answered(action)
+        await self.router.actions[action.kind](conv, action, resolution.keys[0])
+        return True
 
     def _current_step(self, conv: Conversation):  # type: ignore[no-untyped-def]
         flow = self.router.flows.get(conv.state.flow or "")

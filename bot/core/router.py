@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.core.flow import Flow
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from bot.core.conversation import Conversation
     from bot.core.events import CommandMessage, Incoming
+    from bot.core.services import Services
+    from bot.storage.models import PendingAction
 
 CommandFn = Callable[["Conversation", "CommandMessage"], Awaitable[None]]
 EventFn = Callable[["Conversation", "Incoming"], Awaitable[None]]
 FallbackFn = Callable[["Conversation"], Awaitable[None]]
+ActionFn = Callable[["Conversation", "PendingAction", str], Awaitable[None]]
+PeriodicFn = Callable[["Services", "Session"], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """Work the clock runs every `interval` (idempotent: it may run late, or twice)."""
+
+    name: str
+    interval: timedelta
+    run: PeriodicFn
+
+
 F = TypeVar("F")
 
 
@@ -33,6 +51,8 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.flows: dict[str, Flow] = {}
         self.event_handlers: dict[type, EventFn] = {}
+        self.actions: dict[str, ActionFn] = {}
+        self.periodic: dict[str, Periodic] = {}
         self.fallback_handler: FallbackFn | None = None
 
     def command(
@@ -55,6 +75,22 @@ class Router:
 
         return register
 
+    def action(self, kind: str) -> Callable[[ActionFn], ActionFn]:
+        """The answer to a question sent with Notifier.ask(kind=...)."""
+
+        def register(fn: ActionFn) -> ActionFn:
+            self.actions[kind] = fn
+            return fn
+
+        return register
+
+    def every(self, interval: timedelta, name: str) -> Callable[[PeriodicFn], PeriodicFn]:
+        def register(fn: PeriodicFn) -> PeriodicFn:
+            self.periodic[name] = Periodic(name, interval, fn)
+            return fn
+
+        return register
+
     def fallback(self, fn: FallbackFn) -> FallbackFn:
         """What a direct message with no flow going on leads to (one per dispatcher)."""
         self.fallback_handler = fn
@@ -68,6 +104,8 @@ def merge(routers: list[Router]) -> Router:
             (router.commands, merged.commands),
             (router.flows, merged.flows),
             (router.event_handlers, merged.event_handlers),
+            (router.actions, merged.actions),
+            (router.periodic, merged.periodic),
         ):
             clash = set(source) & set(target)
             if clash:

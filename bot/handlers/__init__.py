@@ -6,6 +6,22 @@ from bot.core.router import Router
 
 
 def all_routers() -> list[Router]:
-    from bot.handlers import general, onboarding, privacy, profile
+    from bot.handlers import (
+        chapter_admin,
+        chapter_chats,
+        chapters,
+        general,
+        onboarding,
+        privacy,
+        profile,
+    )
 
-    return [general.router, onboarding.router, profile.router, privacy.router]
+    return [
+        general.router,
+        onboarding.router,
+        profile.router,
+        privacy.router,
+        chapters.router,
+        chapter_admin.router,
+        chapter_chats.router,
+    ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.core.conversation import Conversation
 from bot.core.events import (
-    BotAdded,
     BotRemoved,
     CommandMessage,
     Incoming,
@@ -34,17 +33,6 @@ async def cancel(conv: Conversation, _command: CommandMessage) -> None:
         conv.reply(conv._("Stopped. Send /help to see what I can do."))
     else:
         conv.reply(conv._("There is nothing to stop."))
-
-
-@router.on(BotAdded)
-async def greet_group(conv: Conversation, _event: Incoming) -> None:
-    conv.reply(
-        conv._(
-            "Hello! I'm the assistant of %(organization)s. Members can talk to me in a private "
-            "conversation to find their chapter. Send /help to see what I can do here.",
-            organization=conv.services.organization.name,
-        )
-    )
 
 
 @router.on(BotRemoved)

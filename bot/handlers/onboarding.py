@@ -10,8 +10,6 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from babel import Locale
-
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming, LocationShared, TextMessage
 from bot.core.flow import Flow
@@ -20,11 +18,19 @@ from bot.core.outgoing import Option
 from bot.core.router import Router
 from bot.geo.gazetteer import Place
 from bot.geo.labels import display_name, place_label
+from bot.handlers.chapters import (
+    active_chapter_within_radius,
+    chapter_block,
+    found_chapter,
+    request_to_join,
+    watch,
+)
 from bot.i18n.catalog import N_
-from bot.i18n.locale import SUPPORTED_LANGUAGES
+from bot.i18n.locale import SUPPORTED_LANGUAGES, autonym
 from bot.i18n.parsing import parse_coordinates
 from bot.storage.chapters import ChapterRepository, NearbyChapter
 from bot.storage.members import MemberRepository
+from bot.storage.memberships import MembershipRepository
 from bot.storage.models import Chapter, Member, utcnow
 
 router = Router("onboarding")
@@ -44,11 +50,6 @@ BUILT_IN_INTERESTS: dict[str, str] = {
     "writing": N_("Writing"),
     "events": N_("Events"),
 }
-
-
-def autonym(language: str) -> str:
-    """A language named in itself ("Français"), whatever the reader's language."""
-    return Locale.parse(language).get_display_name(language).capitalize()
 
 
 def language_options() -> list[Option]:
@@ -308,79 +309,70 @@ def nearby_chapters(conv: Conversation) -> list[NearbyChapter]:
     return found
 
 
-def describe_chapter(conv: Conversation, nearby: NearbyChapter) -> str:
-    chapter = nearby.chapter
-    status = conv._("forming chapter") if chapter.status == "forming" else conv._("active chapter")
-    if nearby.distance_km < 1:
-        line = conv._(
-            "<b>%(chapter)s</b> (%(status)s): in your town", chapter=chapter.name, status=status
-        )
-    else:
-        line = conv._(
-            "<b>%(chapter)s</b> (%(status)s): %(distance)s away",
-            chapter=chapter.name,
-            distance=conv.fmt.distance(nearby.distance_km),
-            status=status,
-        )
-    description = chapter_description(chapter, conv.language)
-    return f"{line}\n{escape(description)}" if description else line
-
-
 @onboarding.prompt("chapters")
 async def ask_chapters(conv: Conversation) -> None:
-    nearby = nearby_chapters(conv)
-    if not nearby:
-        conv.member.chapter_choice = "none-nearby"
-        conv.reply(
-            conv._(
-                "There is no chapter near %(place)s yet. I'll keep your town in mind: "
-                "chapters start where members live.",
-                place=conv.member.place_name or "",
-            )
-        )
+    member = conv.member
+    found = nearby_chapters(conv)
+    near_enough = member.latitude is not None and member.longitude is not None
+    none_active = near_enough and not active_chapter_within_radius(
+        conv, member.latitude, member.longitude
+    )
+    if not found and not none_active:
         await conv.enter(onboarding, "interests")
         return
-    lines = [describe_chapter(conv, n) for n in nearby]
-    text = conv.ngettext(
-        "This is the chapter nearest to you:",
-        "These are the chapters nearest to you:",
-        len(nearby),
-    )
+    counts = MembershipRepository(conv.session).member_counts([n.chapter.id for n in found])
+    blocks = [chapter_block(conv, n, counts.get(n.chapter.id, 0)) for n in found]
     options = [
         Option(f"chapter:{n.chapter.id}", conv._("Ask to join %(chapter)s", chapter=n.chapter.name))
-        for n in nearby
+        for n in found
     ]
+    if found:
+        header = conv.ngettext(
+            "This is the chapter nearest to you:",
+            "These are the chapters nearest to you:",
+            len(found),
+        )
+    else:
+        header = conv._("There is no chapter near %(place)s yet.", place=member.place_name or "")
+    if none_active:
+        blocks.append(
+            conv._(
+                "No active chapter is within %(radius)s of you. Chapters start where members "
+                "live: you can start one, and newcomers near you will be able to join it.",
+                radius=conv.fmt.distance(conv.services.organization.chapter_radius_km),
+            )
+        )
+        options.append(
+            Option("found", conv._("Start a chapter in %(place)s", place=member.place_name or ""))
+        )
+        options.append(Option("watch", conv._("Tell me when a chapter forms near me")))
     options.append(Option("none", conv._("None of these")))
-    conv.ask(Markup("\n\n".join([text, *lines])), options)
+    conv.ask(Markup("\n\n".join([header, *blocks])), options)
 
 
 @onboarding.answer("chapters")
 async def on_chapters(conv: Conversation, event: Incoming) -> None:
     assert isinstance(event, ChoiceMade)
     key = event.keys[0]
-    chapters = ChapterRepository(conv.session)
     if key.startswith("chapter:"):
-        chapter = chapters.get(int(key.split(":", 1)[1]))
+        chapter = ChapterRepository(conv.session).get(int(key.split(":", 1)[1]))
         if chapter is None:
             conv.reply(conv._("That chapter no longer exists. Please choose again."))
             await conv.reprompt()
             return
-        chapters.request_to_join(conv.member.id, chapter.id)
-        conv.member.chapter_choice = "join"
-        conv.remember(joined_chapter=chapter.name)
-        conv.reply(
-            conv._(
-                "Noted: I've recorded your request to join %(chapter)s.",
-                chapter=chapter.name,
-            )
-        )
+        if await request_to_join(conv, chapter):
+            conv.member.chapter_choice = "join"
+            conv.remember(joined_chapter=chapter.name)
+    elif key == "found":
+        await found_chapter(conv)
+        conv.member.chapter_choice = "founded"
+    elif key == "watch":
+        watch(conv)
+        conv.member.chapter_choice = "waiting"
     else:
         conv.member.chapter_choice = "none"
         conv.reply(
-            conv._(
-                "All right, no chapter for now. To see the chapters near another town later, "
-                "change your town with /profile."
-            )
+            conv._("All right, no chapter for now. You can look again any time with /chapters.")
         )
     MemberRepository(conv.session).save(conv.member)
     await conv.enter(onboarding, "interests")

@@ -10,8 +10,9 @@ from bot.core.flow import Flow
 from bot.core.markup import Markup, escape
 from bot.core.outgoing import Option
 from bot.core.router import Router
-from bot.handlers.onboarding import autonym, profile_summary
+from bot.handlers.onboarding import profile_summary
 from bot.i18n.catalog import N_
+from bot.i18n.locale import autonym
 from bot.storage.chapters import ChapterRepository
 from bot.storage.members import MemberRepository
 

@@ -7,6 +7,7 @@ from bot.core.events import ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
 from bot.core.outgoing import Option
 from bot.core.router import Router
+from bot.handlers.chapter_chats import set_chat_language
 from bot.handlers.onboarding import language_options, onboarding, profile_summary
 from bot.i18n.catalog import N_
 from bot.storage.members import MemberRepository
@@ -54,9 +55,12 @@ async def on_menu(conv: Conversation, event: Incoming) -> None:
     await conv.enter(onboarding, EDITABLE_STEPS[choice], editing=True)
 
 
-@router.command("language", description=N_("Choose the language I use with you"), direct_only=True)
+@router.command("language", description=N_("Choose the language I use with you"))
 async def choose_language(conv: Conversation, command: CommandMessage) -> None:
     wanted = command.args.strip().lower()
+    if not conv.incoming.is_direct:
+        await set_chat_language(conv, wanted)
+        return
     options = {o.key: o for o in language_options()}
     direct = wanted if wanted in options else None
     direct = direct or next((o.key for o in options.values() if o.label.lower() == wanted), None)

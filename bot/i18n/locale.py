@@ -23,3 +23,10 @@ def negotiate_language(
         if candidate in SUPPORTED_LANGUAGES:
             return candidate
     return default
+
+
+def autonym(language: str) -> str:
+    """A language named in itself ("Français"), whatever the reader's language."""
+    from babel import Locale
+
+    return Locale.parse(language).get_display_name(language).capitalize()

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.config import ChapterSpec
+from bot.config import ChapterSpec, slugify
 from bot.geo.distance import bounding_box, haversine_km
+from bot.i18n.parsing import fold
+from bot.storage.memberships import MembershipRepository
 from bot.storage.models import Chapter, JoinRequest
 
-# Built once (it runs for every newcomer); the (latitude, longitude) index serves it.
-_IN_BOX = select(Chapter).where(
+FIRST_SEARCH_KM = 25.0
+# Built once (it runs for every newcomer); the (latitude, longitude) index covers it.
+_IN_BOX = select(Chapter.id, Chapter.latitude, Chapter.longitude).where(
     Chapter.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
     Chapter.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
 )
@@ -32,19 +35,72 @@ class ChapterRepository:
         """Insert or update the chapters the organization file lists (by slug); never delete."""
         existing = {c.slug: c for c in self.session.exec(select(Chapter))}
         for spec in specs:
-            chapter = existing.get(spec.slug) or Chapter(slug=spec.slug, name=spec.name)
+            chapter = existing.get(spec.slug)
+            if chapter is None:
+                # The status is the file's only at first: a forming chapter grows active.
+                chapter = Chapter(slug=spec.slug, name=spec.name, status=spec.status)
             chapter.name = spec.name
             chapter.city = spec.city
             chapter.country_code = spec.country_code
             chapter.latitude = spec.latitude
             chapter.longitude = spec.longitude
             chapter.languages = ",".join(spec.languages)
-            chapter.status = spec.status
             chapter.descriptions = dict(spec.descriptions)
             self.session.add(chapter)
+            self.session.flush()
+            memberships = MembershipRepository(self.session)
+            for identity in spec.organizers:
+                memberships.invite_organizer(chapter.id, identity)
+        MembershipRepository(self.session).claim_all_invitations()
 
     def get(self, chapter_id: int) -> Chapter | None:
         return self.session.get(Chapter, chapter_id)
+
+    def create(
+        self,
+        name: str,
+        city: str,
+        country_code: str,
+        latitude: float,
+        longitude: float,
+        languages: list[str],
+        status: str = "forming",
+        founded_by: int | None = None,
+    ) -> Chapter:
+        chapter = Chapter(
+            slug=self.free_slug(slugify(f"{name}") or "chapter"),
+            name=name,
+            city=city,
+            country_code=country_code,
+            latitude=latitude,
+            longitude=longitude,
+            languages=",".join(languages),
+            status=status,
+            founded_by=founded_by,
+        )
+        self.session.add(chapter)
+        self.session.flush()
+        return chapter
+
+    def free_slug(self, base: str) -> str:
+        taken = set(
+            self.session.exec(select(Chapter.slug).where(col(Chapter.slug).startswith(base)))
+        )
+        if base not in taken:
+            return base
+        return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
+
+    def named(self, text: str, among: list[Chapter] | None = None) -> list[Chapter]:
+        """Chapters whose name matches what a member typed, ignoring case and accents."""
+        wanted = fold(text)
+        if among is None:
+            among = list(self.session.exec(select(Chapter).where(col(Chapter.name).ilike(text))))
+            if not among:
+                among = list(self.session.exec(select(Chapter)))
+        return [c for c in among if fold(c.name) == wanted or c.slug == wanted]
+
+    def all(self) -> list[Chapter]:
+        return list(self.session.exec(select(Chapter).order_by(Chapter.name)))
 
     def by_slug(self, slug: str) -> Chapter | None:
         return self.session.exec(select(Chapter).where(Chapter.slug == slug)).first()
@@ -58,8 +114,10 @@ class ChapterRepository:
     def nearest(
         self, latitude: float, longitude: float, limit: int = 3, max_km: float = 500.0
     ) -> list[NearbyChapter]:
-        """The closest chapters within max_km: a bounding box on the index, then haversine."""
-        radius = min(150.0, max_km)
+        """The closest chapters within max_km: a bounding box on the (latitude, longitude)
+        index that grows until it holds enough, haversine on the few inside, and only the
+        winners loaded whole."""
+        radius = min(FIRST_SEARCH_KM, max_km)
         while True:
             min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
             if min_lon < -180 or max_lon > 180:  # the box crosses the antimeridian
@@ -73,17 +131,23 @@ class ChapterRepository:
                     "max_lon": max_lon,
                 },
             )
-            found = [
-                NearbyChapter(c, haversine_km(latitude, longitude, c.latitude, c.longitude))
-                for c in rows
-            ]
-            found = sorted(
-                (n for n in found if n.distance_km <= radius), key=lambda n: n.distance_km
+            distances = sorted(
+                (d, chapter_id)
+                for chapter_id, lat, lon in rows
+                if (d := haversine_km(latitude, longitude, lat, lon)) <= radius
             )
-            # Widen until we have enough or reach the limit; the box is a superset of the circle.
-            if len(found) >= limit or radius >= max_km:
-                return found[:limit]
-            radius = min(radius * 3, max_km)
+            # The box is a superset of the circle: what lies inside the circle is exact.
+            if len(distances) >= limit or radius >= max_km:
+                break
+            radius = min(radius * 4, max_km)
+        winners = distances[:limit]
+        loaded = {
+            c.id: c
+            for c in self.session.exec(
+                select(Chapter).where(col(Chapter.id).in_([i for _d, i in winners]))
+            )
+        }
+        return [NearbyChapter(loaded[i], d) for d, i in winners if i in loaded]
 
     def request_to_join(self, member_id: int, chapter_id: int) -> JoinRequest:
         pending = self.session.exec(

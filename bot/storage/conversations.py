@@ -72,3 +72,10 @@ class ConversationRepository:
                 .order_by(Chat.id.desc())  # type: ignore[union-attr]
             )
         )
+
+    def linked_chats(self, chapter_id: int) -> list[Chat]:
+        return list(self.session.exec(select(Chat).where(Chat.chapter_id == chapter_id)))
+
+    def link(self, chat: Chat, chapter_id: int | None) -> None:
+        chat.chapter_id = chapter_id
+        self.session.add(chat)

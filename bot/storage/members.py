@@ -8,6 +8,7 @@ from sqlalchemy import and_, bindparam
 from sqlmodel import Session, delete, select
 
 from bot.storage.models import (
+    ChapterWatch,
     Chat,
     ConversationState,
     Delivery,
@@ -15,6 +16,8 @@ from bot.storage.models import (
     JoinRequest,
     Member,
     MemberInterest,
+    Membership,
+    PendingAction,
     utcnow,
 )
 
@@ -74,6 +77,8 @@ class MemberRepository:
         ).first()
         if row:
             member, identity, state = row
+            # A platform that gives no hint this time does not erase the one it gave before.
+            language_hint = language_hint or identity.language_hint
             changed = identity.handle != handle or identity.language_hint != language_hint
             if changed:
                 identity.handle, identity.language_hint = handle, language_hint
@@ -123,6 +128,11 @@ class MemberRepository:
         requests = self.session.exec(select(JoinRequest).where(JoinRequest.member_id == member_id))
         chats = self.session.exec(select(Chat).where(Chat.member_id == member_id))
         deliveries = self.session.exec(select(Delivery).where(Delivery.member_id == member_id))
+        memberships = self.session.exec(select(Membership).where(Membership.member_id == member_id))
+        watches = self.session.exec(select(ChapterWatch).where(ChapterWatch.member_id == member_id))
+        actions = self.session.exec(
+            select(PendingAction).where(PendingAction.member_id == member_id)
+        )
         return {
             "member": member.model_dump(mode="json"),
             "identities": [i.model_dump(mode="json") for i in self.identities(member_id)],
@@ -131,11 +141,27 @@ class MemberRepository:
             "conversation_state": [s.model_dump(mode="json") for s in states],
             "private_chats": [c.model_dump(mode="json") for c in chats],
             "messages_to_deliver": [d.model_dump(mode="json") for d in deliveries],
+            "chapter_memberships": [m.model_dump(mode="json") for m in memberships],
+            "chapter_watch": [w.model_dump(mode="json") for w in watches],
+            "questions_sent": [a.model_dump(mode="json") for a in actions],
         }
 
     def erase(self, member_id: int) -> None:
         """Delete the member and every row about them (explicitly: SQLite may lack cascades)."""
-        for table in (Delivery, Chat, ConversationState, JoinRequest, MemberInterest, Identity):
+        # What others decided about this member's requests or chapters stays, without them:
+        # the foreign keys set decided_by and founded_by to NULL.
+        tables = (
+            PendingAction,
+            ChapterWatch,
+            Membership,
+            Delivery,
+            Chat,
+            ConversationState,
+            JoinRequest,
+            MemberInterest,
+            Identity,
+        )
+        for table in tables:
             self.session.exec(delete(table).where(table.member_id == member_id))
         self.session.exec(delete(Member).where(Member.id == member_id))
 

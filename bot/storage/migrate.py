@@ -30,3 +30,7 @@ def current_revision(database: Database) -> str | None:
 
     with database.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def downgrade(database: Database, revision: str) -> None:
+    command.downgrade(alembic_config(database), revision)

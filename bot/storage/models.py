@@ -69,6 +69,7 @@ class Chapter(SQLModel, table=True):
     descriptions: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    founded_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -78,8 +79,57 @@ class JoinRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     chapter_id: int = Field(foreign_key="chapter.id", index=True, ondelete="CASCADE")
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default="pending", max_length=16)  # pending|accepted|declined|withdrawn
+    # Agreed that the other founders of a forming chapter may see their name and handle.
+    shares_contact: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    notified_at: datetime | None = None  # when organizers were last told
+    decided_at: datetime | None = None
+    decided_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+
+
+class Membership(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("chapter_id", "member_id", name="uq_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chapter_id: int = Field(foreign_key="chapter.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    role: str = Field(default="member", max_length=16)  # member | organizer
+    shares_contact: bool = False
+    joined_at: datetime = Field(default_factory=utcnow)
+
+
+class InvitedOrganizer(SQLModel, table=True):
+    """A platform identity ("telegram:123") that becomes an organizer when it first writes."""
+
+    chapter_id: int = Field(foreign_key="chapter.id", primary_key=True, ondelete="CASCADE")
+    identity: str = Field(primary_key=True, max_length=300, index=True)
+
+
+class ChapterWatch(SQLModel, table=True):
+    """A member who wants to be told, once, when a chapter forms near them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True, ondelete="CASCADE")
+    latitude: float
+    longitude: float
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PendingAction(SQLModel, table=True):
+    """A question sent to a member outside any conversation flow (e.g. a join request to an
+    organizer), answered by a button, a reaction or a number."""
+
+    __table_args__ = (Index("ix_pending_action_member_chat", "member_id", "chat_key"),)
+
+    id: str = Field(primary_key=True, max_length=16)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    chat_key: str = Field(max_length=300)
+    kind: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    options: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    answered_at: datetime | None = None
 
 
 class Chat(SQLModel, table=True):
@@ -96,6 +146,11 @@ class Chat(SQLModel, table=True):
     member_id: int | None = Field(
         default=None, foreign_key="member.id", index=True, ondelete="CASCADE"
     )
+    # The chapter a group chat is linked to (one chapter per chat).
+    chapter_id: int | None = Field(
+        default=None, foreign_key="chapter.id", index=True, ondelete="SET NULL"
+    )
+    title: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -104,7 +104,7 @@ def test_run_without_platforms_is_the_terminal_chat(env: dict[str, str]) -> None
 def test_db_upgrade_reports_the_revision(env: dict[str, str]) -> None:
     result = chapterbot(["db", "upgrade"], [], env)
     assert result.returncode == 0, result.stderr
-    assert "revision 0002" in result.stdout
+    assert "revision 0003" in result.stdout
 
 
 def test_a_broken_organization_file_is_reported(env: dict[str, str], tmp_path: Path) -> None:
@@ -113,3 +113,24 @@ def test_a_broken_organization_file_is_reported(env: dict[str, str], tmp_path: P
     result = chapterbot(["chat"], ["/start"], {**env, "CHAPTERBOT_ORG_FILE": str(org)})
     assert result.returncode == 2
     assert "needs a name" in result.stderr
+
+
+def test_join_request_and_acceptance_between_two_terminals(env: dict[str, str]) -> None:
+    # Sofie organizes Brussels in the demo organization; she has talked to the bot once.
+    first = chapterbot(["chat", "--as", "sofie", "--lang", "nl"], ["/help"], env)
+    assert first.returncode == 0, first.stderr
+    nina = chapterbot(
+        ["chat", "--as", "nina", "--lang", "fr"],
+        ["/start", "2", "Nina", "Bruxelles", "1", "1", "2"],
+        env,
+    )
+    assert nina.returncode == 0, nina.stderr
+    assert "responsables" in nina.stdout  # the request went to the organizers
+    sofie = chapterbot(["chat", "--as", "sofie"], ["1", "/stats"], env)
+    assert sofie.returncode == 0, sofie.stderr
+    out = sofie.stdout
+    assert "Nina" in out and "Brussels" in out  # the question, in Dutch, shown on arrival
+    assert out.index("Nina") < out.index("2 leden")  # accepted, then counted
+    later = chapterbot(["chat", "--as", "nina"], ["/stats"], env)
+    assert "Bienvenue" in later.stdout
+    assert "2 membres" in later.stdout

@@ -73,7 +73,8 @@ async def test_distances_are_formatted_for_the_reader(bot: Harness, lang: str) -
         nearest = ChapterRepository(session).nearest(member.latitude, member.longitude, 3)
     assert [n.chapter.name for n in nearest] == ["Brussels", "Ghent", "The Hague"]
     for nearby in nearest:
-        assert Formatter(lang).distance(nearby.distance_km) in reply.text
+        expected = Formatter(lang).distance(nearby.distance_km).replace("\u202f", " ")
+        assert expected.replace("\xa0", " ") in reply.text
     assert CASES[lang]["join"].lower() in reply.text.lower()
 
 
@@ -151,14 +152,18 @@ async def test_shared_location_is_stored_coarsely(bot: Harness) -> None:
     assert "Brussels" in reply.text
 
 
-async def test_far_from_any_chapter_moves_on_to_interests(bot: Harness) -> None:
+async def test_far_from_any_chapter_offers_to_start_one_or_wait(bot: Harness) -> None:
     for answer in ["/start", "1", "Alex"]:
         await bot.say(answer)
     reply = await bot.say("Tokyo")
-    assert "no chapter near" in reply.text
-    assert reply.choice.multiple
+    assert "no chapter near Tokyo" in reply.text
+    keys = [o.key for o in reply.choice.options]
+    assert keys == ["found", "watch", "none"]
+    reply = await bot.say(reply.option_number("watch"))
+    assert "I'll tell you once" in reply.text
+    assert reply.choice.multiple  # on to interests
     member = bot.member()
-    assert member is not None and member.chapter_choice == "none-nearby"
+    assert member is not None and member.chapter_choice == "waiting"
 
 
 async def test_none_of_these_chapters_is_recorded(bot: Harness) -> None:

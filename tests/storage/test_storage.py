@@ -25,13 +25,18 @@ def test_migrations_create_exactly_the_models(any_database_url: str) -> None:
     database = Database(any_database_url)
     try:
         migrate.upgrade(database)
-        assert migrate.current_revision(database) == "0002"
+        assert migrate.current_revision(database) == "0003"
         with database.engine.connect() as connection:
             differences = compare_metadata(
                 MigrationContext.configure(connection), SQLModel.metadata
             )
         assert differences == []
         migrate.upgrade(database)  # a second upgrade is a no-op
+        # Every migration can be undone and redone.
+        migrate.downgrade(database, "base")
+        assert migrate.current_revision(database) is None
+        migrate.upgrade(database)
+        assert migrate.current_revision(database) == "0003"
     finally:
         database.dispose()
 

@@ -8,6 +8,7 @@ from itertools import count
 from bot.adapters.terminal.render import render
 from bot.app import Application
 from bot.core.events import (
+    BotAdded,
     ChatKind,
     ChatRef,
     ChoiceMade,
@@ -20,6 +21,7 @@ from bot.core.events import (
     parse_command,
 )
 from bot.core.outgoing import Choice, Outgoing
+from bot.scheduling.outbox import OutboxDrainer
 from bot.storage.members import MemberRepository
 from bot.storage.models import Member
 
@@ -42,7 +44,8 @@ class Reply:
 
     @property
     def texts(self) -> list[str]:
-        return [render(m) for m in self.messages]
+        # Babel separates numbers and units with (narrow) no-break spaces; tests read spaces.
+        return [render(m).replace("\u202f", " ").replace("\xa0", " ") for m in self.messages]
 
     @property
     def text(self) -> str:
@@ -65,6 +68,32 @@ class Harness:
         self.app = app
         self.outbox = RecordingOutbox()
         self._ids = count(1)
+        # What the outbox delivered to other chats (notices to organizers, welcomes…).
+        self.delivered = RecordingOutbox()
+        self._read: dict[str, int] = {}
+
+    async def inbox(self, member: str = "alice", chat: str | None = None) -> Reply:
+        """Messages that reached a member's private chat (or a group) since the last look."""
+        await OutboxDrainer(self.app.services.database, PLATFORM, self.delivered).drain_once(1000)
+        chat_id = chat or f"dm-{member}"
+        mine = [m for m in self.delivered.sent if m.chat.chat_id == chat_id]
+        start = self._read.get(chat_id, 0)
+        self._read[chat_id] = len(mine)
+        return Reply(mine[start:])
+
+    async def onboard(
+        self, member: str, lang: str = "en", place: str = "Brussels", name: str | None = None
+    ) -> None:
+        """A member who went through onboarding without joining a chapter."""
+        answers = ["/start", {"en": "1", "fr": "2", "nl": "3"}[lang], name or member.title()]
+        for answer in answers:
+            await self.say(answer, member=member, lang=lang)
+        reply = await self.say(place, member=member, lang=lang)
+        if any(o.key == "other" for o in reply.choice.options):
+            reply = await self.say("1", member=member, lang=lang)
+        await self.say(reply.option_number("none"), member=member, lang=lang)
+        await self.say("1", member=member, lang=lang)
+        await self.say("2", member=member, lang=lang)
 
     def sender(self, member: str, lang: str | None) -> Sender:
         return Sender(PLATFORM, member, display_name=member, handle=member, language_hint=lang)
@@ -92,13 +121,29 @@ class Harness:
             return await self.send(CommandMessage(name=command[0], args=command[1], **common))
         return await self.send(TextMessage(text=text, **common))
 
+    async def say_in_group(
+        self, text: str, member: str, chat: str, moderator: bool = False, lang: str | None = None
+    ) -> Reply:
+        common = self._common(member, lang, chat)
+        command = parse_command(text)
+        if command:
+            incoming: Incoming = CommandMessage(
+                name=command[0], args=command[1], chat_moderator=moderator, **common
+            )
+        else:
+            incoming = TextMessage(text=text, chat_moderator=moderator, **common)
+        return await self.send(incoming)
+
+    async def add_bot_to_group(self, chat: str, by: str) -> Reply:
+        return await self.send(BotAdded(title=chat, **self._common(by, None, chat)))
+
     async def share_location(self, lat: float, lon: float, member: str = "alice") -> Reply:
         return await self.send(
             LocationShared(latitude=lat, longitude=lon, **self._common(member, None, None))
         )
 
     async def press(self, prompt_id: str, *keys: str, member: str = "alice") -> Reply:
-        """A button press, as Telegram sends it (prompt id and option keys, no text)."""
+        """A button press (prompt id and option keys, no text)."""
         return await self.send(
             ChoiceMade(prompt_id=prompt_id, keys=keys, **self._common(member, None, None))
         )

@@ -1,0 +1,107 @@
+"""Telling a member something outside the conversation they are in: in their language, in
+their private conversation, through the outbox (committed with what caused it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.core.events import ChatRef
+from bot.core.outgoing import Body, Choice, Invite, Option, Outgoing, Priority, Text
+from bot.core.voice import Voice
+from bot.i18n.locale import negotiate_language, normalize_language
+from bot.scheduling.outbox import OutboxStore
+from bot.storage.actions import ActionRepository
+from bot.storage.conversations import ConversationRepository
+from bot.storage.members import MemberRepository
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from bot.core.services import Services
+    from bot.storage.models import Chat, Identity, Member
+
+Words = Callable[[Voice], str]
+Question = Callable[[Voice], tuple[str, list[Option]]]
+
+
+class Notifier:
+    def __init__(self, services: Services, session: Session) -> None:
+        self.services = services
+        self.session = session
+
+    def voice_for(self, member: Member) -> Voice:
+        """The member's chosen language, else what their platform said, else the default."""
+        hints = [i.language_hint for i in MemberRepository(self.session).identities(member.id)]
+        language = negotiate_language(
+            member.language,
+            next((h for h in hints if normalize_language(h)), None),
+            None,
+            self.services.organization.default_language,
+        )
+        return Voice(self.services.catalogs.translator(language), member.timezone)
+
+    def chat_voice(self, chat: Chat) -> Voice:
+        language = chat.language or self.services.organization.default_language
+        return Voice(self.services.catalogs.translator(language))
+
+    def reach(self, member: Member) -> tuple[ChatRef, Identity] | None:
+        """The member's most recent private conversation on a platform that still reaches them."""
+        identities = {
+            i.platform: i
+            for i in MemberRepository(self.session).identities(member.id)
+            if i.unreachable_at is None
+        }
+        for chat in ConversationRepository(self.session).private_chats_of(member.id):
+            if chat.platform in identities:
+                return ChatRef(chat.platform, chat.chat_id), identities[chat.platform]
+        return None
+
+    def tell(self, member: Member, words: Words, priority: Priority = Priority.NOTICE) -> bool:
+        voice = self.voice_for(member)
+        return self._send(member, voice, Text(words(voice)), priority)
+
+    def ask(self, member: Member, kind: str, payload: dict, question: Question) -> bool:
+        """A question answered outside any flow; the answer reaches the router's action."""
+        reached = self.reach(member)
+        if reached is None:
+            return False
+        voice = self.voice_for(member)
+        text, options = question(voice)
+        action = ActionRepository(self.session).create(
+            member.id, reached[0].key, kind, payload, [(o.key, o.label) for o in options]
+        )
+        body = Choice(prompt_id=action.id, text=text, options=tuple(options))
+        return self._send(member, voice, body, Priority.NOTICE)
+
+    def invite(self, member: Member, target: ChatRef, words: Words, button: Words) -> bool:
+        """A way into a chapter's chat, when the member uses that chat's platform."""
+        reached = self.reach(member)
+        if reached is None or reached[0].platform != target.platform:
+            return False
+        voice = self.voice_for(member)
+        body = Invite(
+            text=words(voice),
+            target_chat=target,
+            user_id=reached[1].user_id,
+            button_label=button(voice),
+        )
+        return self._send(member, voice, body, Priority.NOTICE)
+
+    def tell_chat(self, chat: Chat, words: Words) -> None:
+        voice = self.chat_voice(chat)
+        message = Outgoing(
+            chat=ChatRef(chat.platform, chat.chat_id),
+            body=Text(words(voice)),
+            priority=Priority.NOTICE,
+            language=voice.language,
+        )
+        OutboxStore(self.session).enqueue(message)
+
+    def _send(self, member: Member, voice: Voice, body: Body, priority: Priority) -> bool:
+        reached = self.reach(member)
+        if reached is None:
+            return False
+        message = Outgoing(chat=reached[0], body=body, priority=priority, language=voice.language)
+        OutboxStore(self.session).enqueue(message, member.id)
+        return True
