@@ -135,7 +135,11 @@ class Conversation(Voice):
         self._flows = router.flows
 
     async def enter(self, flow: Flow, step: str, **data: Any) -> None:
-        """Move to a step of a flow and ask its question."""
+        """Move to a step of a flow and ask its question.
+
+        `options=[Option, …]` is remembered for the step's question (remembered_options)."""
+        if "options" in data:
+            data["options"] = [[o.key, o.label] for o in data["options"]]
         if self.state.flow != flow.name:
             self.state.data = {}
         self.state.flow, self.state.step = flow.name, step
@@ -157,6 +161,10 @@ class Conversation(Voice):
     async def enter_named(self, flow_name: str, step: str, **data: Any) -> None:
         """Like enter(), for a flow another feature module owns (no import cycle)."""
         await self.enter(self._flows[flow_name], step, **data)
+
+    def remembered_options(self) -> list[Option]:
+        """The options given to enter(): a choice computed once, asked (again) from storage."""
+        return [Option(key, label) for key, label in self.state.data.get("options", [])]
 
     def finish(self) -> None:
         self.state.flow = self.state.step = None

@@ -304,14 +304,12 @@ async def promote(conv: Conversation, command: CommandMessage) -> None:
         )
         return
     options = [Option(str(p.id), p.display_name or "?") for _m, p in candidates]
-    await conv.enter(
-        roles, "promote", chapter_id=chapter.id, options=[[o.key, o.label] for o in options]
-    )
+    await conv.enter(roles, "promote", chapter_id=chapter.id, options=options)
 
 
 @roles.prompt("promote")
 async def ask_promote(conv: Conversation) -> None:
-    options = [Option(k, label) for k, label in conv.state.data["options"]]
+    options = conv.remembered_options()
     options.append(Option("cancel", conv._("Cancel")))
     conv.ask(conv._("Whom do you want to make an organizer?"), options)
 

@@ -80,12 +80,12 @@ async def link(conv: Conversation, command: CommandMessage) -> None:
         link_to(conv, mine[0])
         return
     options = [Option(str(c.id), c.name) for c in mine[:10]]
-    await conv.enter(linking, "pick", options=[[o.key, o.label] for o in options])
+    await conv.enter(linking, "pick", options=options)
 
 
 @linking.prompt("pick")
 async def ask_pick(conv: Conversation) -> None:
-    options = [Option(k, label) for k, label in conv.state.data["options"]]
+    options = conv.remembered_options()
     conv.ask(conv._("Which chapter is this chat for?"), options)
 
 

@@ -115,9 +115,7 @@ async def chapters_command(conv: Conversation, command: CommandMessage) -> None:
             options = [
                 Option(str(p.geoname_id), place_label(p, conv.language, typed)) for p in places
             ]
-            await conv.enter(
-                directory, "place", typed=typed, places=[[o.key, o.label] for o in options]
-            )
+            await conv.enter(directory, "place", typed=typed, options=options)
             return
         place = places[0]
         await show_list(conv, place.latitude, place.longitude, typed)
@@ -144,7 +142,7 @@ async def show_list(conv: Conversation, latitude: float, longitude: float, place
 
 @directory.prompt("place")
 async def ask_place(conv: Conversation) -> None:
-    options = [Option(key, label) for key, label in conv.state.data["places"]]
+    options = conv.remembered_options()
     conv.ask(
         conv._(
             "There are several places called “%(place)s”. Which one do you mean?",
@@ -374,12 +372,12 @@ async def withdraw_command(conv: Conversation, _command: CommandMessage) -> None
         withdraw(conv, pending[0][1])
     else:
         options = [Option(str(c.id), c.name) for _r, c in pending]
-        await conv.enter(directory, "withdraw_pick", options=[[o.key, o.label] for o in options])
+        await conv.enter(directory, "withdraw_pick", options=options)
 
 
 @directory.prompt("withdraw_pick")
 async def ask_withdraw_pick(conv: Conversation) -> None:
-    options = [Option(k, label) for k, label in conv.state.data["options"]]
+    options = conv.remembered_options()
     conv.ask(conv._("Which request do you want to withdraw?"), options)
 
 
@@ -411,12 +409,12 @@ async def leave_command(conv: Conversation, _command: CommandMessage) -> None:
         conv.reply(conv._("You are not a member of any chapter."))
         return
     options = [Option(str(c.id), c.name) for _m, c in mine]
-    await conv.enter(directory, "leave_pick", options=[[o.key, o.label] for o in options])
+    await conv.enter(directory, "leave_pick", options=options)
 
 
 @directory.prompt("leave_pick")
 async def ask_leave_pick(conv: Conversation) -> None:
-    options = [Option(k, label) for k, label in conv.state.data["options"]]
+    options = conv.remembered_options()
     options.append(Option("keep", conv._("Stay in my chapter")))
     conv.ask(conv._("Which chapter do you want to leave?"), options)
 

@@ -13,8 +13,8 @@ from bot.core.router import Router
 from bot.handlers.onboarding import profile_summary
 from bot.i18n.catalog import N_
 from bot.i18n.locale import autonym
-from bot.storage.chapters import ChapterRepository
 from bot.storage.members import MemberRepository
+from bot.storage.memberships import MembershipRepository
 
 router = Router("privacy")
 forget = router.include_flow(Flow("forget"))
@@ -35,8 +35,16 @@ async def my_data(conv: Conversation, _command: CommandMessage) -> None:
                 account=identity.handle or identity.user_id,
             )
         )
-    for _request, chapter in ChapterRepository(conv.session).pending_requests(conv.member.id):
+    memberships = MembershipRepository(conv.session)
+    for membership, chapter in memberships.chapters_of(conv.member.id):
+        if membership.role == "organizer":
+            lines.append(conv._("Organizer of: %(chapter)s", chapter=chapter.name))
+        else:
+            lines.append(conv._("Member of: %(chapter)s", chapter=chapter.name))
+    for _request, chapter in memberships.pending_requests_of(conv.member.id):
         lines.append(conv._("Request to join: %(chapter)s", chapter=chapter.name))
+    if memberships.watching(conv.member.id):
+        lines.append(conv._("Waiting to hear of a chapter forming near you"))
     conv.reply(Markup("\n".join(lines)))
     document = json.dumps(export, ensure_ascii=False, indent=2, sort_keys=True)
     conv.reply(Markup(conv._("The same, as JSON:") + "\n<pre>" + escape(document) + "</pre>"))

@@ -5,19 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.config import ChapterSpec, slugify
 from bot.geo.distance import bounding_box, haversine_km
 from bot.i18n.parsing import fold
 from bot.storage.memberships import MembershipRepository
-from bot.storage.models import Chapter, JoinRequest
+from bot.storage.models import Chapter
 
 FIRST_SEARCH_KM = 25.0
 # Built once (it runs for every newcomer); the (latitude, longitude) index covers it.
-_IN_BOX = select(Chapter.id, Chapter.latitude, Chapter.longitude).where(
-    Chapter.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
-    Chapter.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+_CHAPTER_TABLE = Chapter.__table__  # type: ignore[attr-defined]
+# Core, not ORM: it runs for every newcomer and returns plain tuples.
+_IN_BOX = sa_select(
+    _CHAPTER_TABLE.c.id, _CHAPTER_TABLE.c.latitude, _CHAPTER_TABLE.c.longitude
+).where(
+    _CHAPTER_TABLE.c.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+    _CHAPTER_TABLE.c.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
 )
 
 
@@ -122,9 +127,9 @@ class ChapterRepository:
             min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
             if min_lon < -180 or max_lon > 180:  # the box crosses the antimeridian
                 min_lon, max_lon = -180.0, 180.0
-            rows = self.session.exec(
+            rows = self.session.connection().execute(
                 _IN_BOX,
-                params={
+                {
                     "min_lat": min_lat,
                     "max_lat": max_lat,
                     "min_lon": min_lon,
@@ -148,25 +153,3 @@ class ChapterRepository:
             )
         }
         return [NearbyChapter(loaded[i], d) for d, i in winners if i in loaded]
-
-    def request_to_join(self, member_id: int, chapter_id: int) -> JoinRequest:
-        pending = self.session.exec(
-            select(JoinRequest).where(
-                JoinRequest.member_id == member_id,
-                JoinRequest.chapter_id == chapter_id,
-                JoinRequest.status == "pending",
-            )
-        ).first()
-        if pending:
-            return pending
-        request = JoinRequest(member_id=member_id, chapter_id=chapter_id)
-        self.session.add(request)
-        return request
-
-    def pending_requests(self, member_id: int) -> list[tuple[JoinRequest, Chapter]]:
-        rows = self.session.exec(
-            select(JoinRequest, Chapter)
-            .join(Chapter, Chapter.id == JoinRequest.chapter_id)
-            .where(JoinRequest.member_id == member_id, JoinRequest.status == "pending")
-        )
-        return [(r, c) for r, c in rows]
