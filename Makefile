@@ -29,6 +29,8 @@ lint: $(INSTALLED)
 bench: $(INSTALLED) i18n-compile
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_places.py
+	$(BIN)/python benchmarks/bench_chapters.py
+	$(BIN)/python benchmarks/bench_telegram.py
 
 db-upgrade: $(INSTALLED)
 	$(BIN)/chapterbot db upgrade

@@ -1,0 +1,145 @@
+"""Reply latency on Telegram: `/help` through the whole adapter and core, over real HTTP.
+
+Both bots talk to the same fake Bot API (tests/support/fake_telegram) by long polling:
+  - telegram.help: chapterbot's Telegram adapter answering /help (core, storage, catalogs);
+  - telegram.baseline_echo: a bare echo bot written directly with python-telegram-bot.
+Latency is from the moment the fake makes the update available to the moment the bot's
+answer reaches it. Messages are paced under Telegram's limits (25 a second overall, from 20
+members in turn), so that the figures are latency and not the rate limiter's queue.
+
+Run with `make bench` (or `.venv/bin/python benchmarks/bench_telegram.py`). Figures are
+printed as `BENCH <name> <value> <unit>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application as PtbApplication
+from telegram.ext import ContextTypes, MessageHandler, filters
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the fake lives in tests/support
+
+from bot.adapters.telegram import create_adapter  # noqa: E402
+from bot.app import build_application  # noqa: E402
+from bot.config import DEMO_ORG_FILE, Settings, default_locales_dir  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram, Person  # noqa: E402
+
+MEMBERS = 20
+INTERVAL = 1 / 25  # seconds between messages: under Telegram's 30 a second
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def measure(fake: FakeTelegram, people: list[Person], text: str, count: int) -> list[float]:
+    """Send `count` messages from `people` in turn; the latency of each first answer."""
+    latencies = []
+    for number in range(count):
+        person = people[number % len(people)]
+        chat = fake.private_chat(person)
+        before = len(chat.bot_message_ids)
+        started = time.perf_counter()
+        fake.say(person, text)
+        await fake.next_bot_message(chat, before)
+        elapsed = time.perf_counter() - started
+        latencies.append(elapsed)
+        await asyncio.sleep(max(0.0, INTERVAL - elapsed))
+    return latencies
+
+
+def report(name: str, latencies: list[float]) -> None:
+    print(f"BENCH {name}.median {statistics.median(latencies) * 1000:.2f} ms")
+    print(f"BENCH {name}.p95 {percentile(latencies, 0.95) * 1000:.2f} ms")
+
+
+async def run_echo(fake: FakeTelegram, people: list[Person], count: int) -> list[float]:
+    application = (
+        PtbApplication.builder()
+        .token(fake.token)
+        .base_url(f"{fake.url}/bot")
+        .base_file_url(f"{fake.url}/file/bot")
+        .job_queue(None)
+        .build()
+    )
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        await context.bot.send_message(message.chat_id, message.text)
+
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    return await while_running(application.initialize, application, fake, people, count)
+
+
+async def while_running(
+    initialize: Callable[[], Awaitable[None]],
+    application: PtbApplication,  # type: ignore[type-arg]
+    fake: FakeTelegram,
+    people: list[Person],
+    count: int,
+) -> list[float]:
+    await initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(timeout=30)
+    try:
+        await measure(fake, people, "/help", len(people))  # warm-up, one per member
+        return await measure(fake, people, "/help", count)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+async def run_chapterbot(
+    fake: FakeTelegram, people: list[Person], count: int, workdir: Path
+) -> list[float]:
+    settings = Settings(
+        database_url=f"sqlite:///{workdir / 'bench.sqlite'}",
+        org_file=DEMO_ORG_FILE,
+        locales_dir=default_locales_dir(),
+        cache_dir=None,
+    )
+    settings = dataclasses.replace(settings, telegram_token=fake.token, telegram_api_url=fake.url)
+    app = build_application(settings)
+    adapter = create_adapter(app)
+    await adapter.start()
+    try:
+        await measure(fake, people, "/help", len(people))  # warm-up: members are created
+        return await measure(fake, people, "/help", count)
+    finally:
+        await adapter.stop()
+        app.close()
+
+
+async def main(count: int) -> None:
+    async with FakeTelegram() as fake:
+        people = [fake.person(f"Member {n}", language_code="en") for n in range(MEMBERS)]
+        echo = await run_echo(fake, people, count)
+        with tempfile.TemporaryDirectory() as workdir:
+            chapterbot = await run_chapterbot(fake, people, count, Path(workdir))
+        assert not fake.problems, fake.problems
+    report("telegram.baseline_echo", echo)
+    report("telegram.help", chapterbot)
+    ratio = statistics.median(chapterbot) / statistics.median(echo)
+    print(f"BENCH telegram.help.median_vs_echo {ratio:.2f} x")
+    print(f"# {count} messages each, {MEMBERS} members in turn, one every {INTERVAL * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=200)
+    asyncio.run(main(parser.parse_args().messages))

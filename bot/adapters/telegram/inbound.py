@@ -1,0 +1,273 @@
+"""Every Telegram update as neutral events for the dispatcher (and the button chores)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Bot, Chat, Message, Update, User
+from telegram import CallbackQuery as TgCallbackQuery
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.adapters.telegram import callbacks, keyboards
+from bot.adapters.telegram.callbacks import Pick, Toggle
+from bot.adapters.telegram.moderators import Moderators
+from bot.adapters.telegram.outbound import TelegramOutbox
+from bot.adapters.telegram.state import PLATFORM, TelegramState
+from bot.adapters.telegram.text import MAX_MESSAGE_LENGTH, plain_length
+from bot.app import Application
+from bot.core.events import (
+    BotAdded,
+    BotRemoved,
+    ChatKind,
+    ChatRef,
+    ChoiceMade,
+    CommandMessage,
+    Incoming,
+    LocationShared,
+    MemberJoined,
+    MemberLeft,
+    PollVote,
+    Sender,
+    TextMessage,
+    UnsupportedMessage,
+    parse_command,
+)
+from bot.core.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+# The updates the adapter asks Telegram for; anything else is never sent to it.
+ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
+_PRESENT = {
+    ChatMemberStatus.MEMBER,
+    ChatMemberStatus.ADMINISTRATOR,
+    ChatMemberStatus.OWNER,
+    ChatMemberStatus.RESTRICTED,
+}
+_UNSUPPORTED = (
+    "sticker",
+    "photo",
+    "document",
+    "video",
+    "voice",
+    "audio",
+    "animation",
+    "video_note",
+    "contact",
+    "dice",
+    "poll",
+    "story",
+    "game",
+)
+
+
+def sender_of(user: User) -> Sender:
+    return Sender(
+        PLATFORM,
+        str(user.id),
+        display_name=user.full_name,
+        handle=user.username,
+        language_hint=user.language_code,
+        is_bot=user.is_bot,
+    )
+
+
+def chat_kind(chat: Chat) -> ChatKind | None:
+    if chat.type == ChatType.PRIVATE:
+        return "direct"
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return "group"
+    return None  # channels: the bot has nothing to say there
+
+
+class Inbound:
+    def __init__(
+        self,
+        bot: Bot,
+        app: Application,
+        outbox: TelegramOutbox,
+        state: TelegramState,
+        moderators: Moderators,
+        turn_outbox: Callable[[], Outbox],
+    ) -> None:
+        self.bot = bot
+        self.app = app
+        self.outbox = outbox
+        self.state = state
+        self.moderators = moderators
+        self.turn_outbox = turn_outbox
+
+    async def handle(self, update: Update) -> None:
+        if update.callback_query is not None:
+            await self._callback_query(update, update.callback_query)
+        elif update.poll_answer is not None:
+            await self._poll_answer(update)
+        elif update.my_chat_member is not None:
+            await self._my_chat_member(update)
+        elif update.message is not None:
+            await self._message(update, update.message)
+
+    async def _dispatch(self, incoming: Incoming) -> None:
+        await self.app.dispatcher.handle(incoming, self.turn_outbox())
+
+    @staticmethod
+    def _common(update: Update, chat: Chat, kind: ChatKind, user: User) -> dict[str, Any]:
+        return {
+            "chat": ChatRef(PLATFORM, str(chat.id)),
+            "chat_kind": kind,
+            "sender": sender_of(user),
+            "event_id": str(update.update_id),
+        }
+
+    # -- messages ----------------------------------------------------------------------
+
+    async def _message(self, update: Update, message: Message) -> None:
+        kind, user = chat_kind(message.chat), message.from_user
+        if kind is None or user is None:
+            return
+        common = self._common(update, message.chat, kind, user)
+        if message.new_chat_members:
+            for member in message.new_chat_members:
+                if member.id != self.bot.id:  # our own arrival comes as my_chat_member
+                    await self._dispatch(MemberJoined(member=sender_of(member), **common))
+            return
+        if message.left_chat_member is not None:
+            if message.left_chat_member.id != self.bot.id:
+                member = sender_of(message.left_chat_member)
+                await self._dispatch(MemberLeft(member=member, **common))
+            return
+        if message.location is not None:
+            self.outbox.location_shared(message.chat.id)
+            location = message.location
+            await self._dispatch(
+                LocationShared(latitude=location.latitude, longitude=location.longitude, **common)
+            )
+            return
+        if message.text is not None:
+            await self._text(message, user, kind, common)
+            return
+        unsupported = next((name for name in _UNSUPPORTED if getattr(message, name, None)), None)
+        if unsupported is not None:
+            await self._dispatch(UnsupportedMessage(kind=unsupported, **common))
+
+    async def _text(
+        self, message: Message, user: User, kind: ChatKind, common: dict[str, Any]
+    ) -> None:
+        text = message.text or ""
+        command = parse_command(text, bot_username=self.bot.username)
+        if command is None:
+            if parse_command(text) is not None:
+                return  # "/start@another_bot": not for us
+            await self._dispatch(TextMessage(text=text, **common))
+            return
+        moderator = kind == "group" and await self.moderators.is_moderator(message.chat.id, user.id)
+        await self._dispatch(
+            CommandMessage(name=command[0], args=command[1], chat_moderator=moderator, **common)
+        )
+
+    # -- buttons -----------------------------------------------------------------------
+
+    async def _callback_query(self, update: Update, query: TgCallbackQuery) -> None:
+        try:
+            await query.answer()  # always, so that the button stops spinning
+        except TelegramError as error:
+            log.warning("could not answer callback query %s: %s", query.id, error)
+        press = callbacks.decode(query.data)
+        message = query.message
+        if press is None or message is None:
+            return
+        kind = chat_kind(message.chat)
+        if kind is None:
+            return
+        readable = message if isinstance(message, Message) else None  # else too old to read
+        shown = keyboards.read_choice(readable.reply_markup) if readable else None
+        if isinstance(press, Toggle):
+            if readable is not None and shown is not None:
+                await self._redraw(readable, press, shown)
+            return
+        indexes = (press.index,) if isinstance(press, Pick) else callbacks.indexes(press.mask)
+        if not indexes:
+            return
+        if readable is not None and shown is not None:
+            chosen = [shown.labels[i] for i in indexes if i < len(shown.labels)]
+            await self._show_answer(readable, chosen)
+        prompt_id = self.state.prompt(press.prompt) or ""
+        common = self._common(update, message.chat, kind, query.from_user)
+        await self._dispatch(ChoiceMade(prompt_id=prompt_id, indexes=indexes, **common))
+
+    async def _redraw(self, message: Message, press: Toggle, shown: keyboards.ShownChoice) -> None:
+        translator = self.app.services.catalogs.translator(press.language)
+        markup = keyboards.multiple_choice(
+            press.prompt, shown.labels, press.mask, translator.gettext("Done"), press.language
+        )
+        await self._edit(message, "editMessageReplyMarkup", reply_markup=markup)
+
+    async def _show_answer(self, message: Message, chosen: list[str]) -> None:
+        """Leave the question in the chat with what was chosen, without its buttons."""
+        answered = keyboards.with_answer(message.text_html, chosen) if message.text else None
+        if answered is None or plain_length(answered) > MAX_MESSAGE_LENGTH:
+            await self._edit(message, "editMessageReplyMarkup", reply_markup=None)
+        else:
+            await self._edit(message, "editMessageText", text=answered)
+
+    async def _edit(self, message: Message, method: str, **changes: Any) -> None:
+        try:
+            if method == "editMessageText":
+                await self.bot.edit_message_text(
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    **changes,
+                )
+            else:
+                await self.bot.edit_message_reply_markup(
+                    chat_id=message.chat.id, message_id=message.message_id, **changes
+                )
+        except BadRequest as error:
+            # "message is not modified" after a double press, or a message too old to edit.
+            log.info("%s on message %s failed: %s", method, message.message_id, error.message)
+        except TelegramError as error:
+            log.warning("%s on message %s failed: %s", method, message.message_id, error)
+
+    # -- polls and membership ----------------------------------------------------------
+
+    async def _poll_answer(self, update: Update) -> None:
+        answer = update.poll_answer
+        assert answer is not None
+        mapping = self.state.poll(answer.poll_id)
+        if mapping is None or answer.user is None:
+            return  # not a poll of ours, or a vote on behalf of a chat
+        options: list[str] = mapping["options"]
+        keys = tuple(options[i] for i in answer.option_ids if 0 <= i < len(options))
+        await self._dispatch(
+            PollVote(
+                chat=ChatRef(PLATFORM, mapping["chat"]),
+                chat_kind=mapping["kind"],
+                sender=sender_of(answer.user),
+                event_id=str(update.update_id),
+                poll_id=mapping["poll"],
+                option_keys=keys,
+            )
+        )
+
+    async def _my_chat_member(self, update: Update) -> None:
+        change = update.my_chat_member
+        assert change is not None
+        chat, actor = change.chat, change.from_user
+        was_in = change.old_chat_member.status in _PRESENT
+        is_in = change.new_chat_member.status in _PRESENT
+        if chat.type == ChatType.PRIVATE:
+            if change.new_chat_member.status == ChatMemberStatus.BANNED:
+                self.state.mark_unreachable(str(chat.id))  # the member blocked the bot
+            return
+        kind = chat_kind(chat)
+        if kind is None or was_in == is_in:
+            return
+        common = self._common(update, chat, kind, actor)
+        if is_in:
+            await self._dispatch(BotAdded(title=chat.title, **common))
+        else:
+            await self._dispatch(BotRemoved(**common))

@@ -1,0 +1,300 @@
+"""Neutral outgoing messages rendered the way Telegram users expect, and delivery failures
+turned into DeliveryFailed for whoever sends (a reply in a turn, or the outbox drainer)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.adapters.telegram import keyboards
+from bot.adapters.telegram.callbacks import MAX_CALLBACK_DATA
+from bot.adapters.telegram.ratelimit import retry_after_seconds
+from bot.adapters.telegram.state import PLATFORM, TelegramState
+from bot.adapters.telegram.text import split_markup, to_plain
+from bot.core.events import ChatRef
+from bot.core.outbox import DeliveryFailed
+from bot.core.outgoing import (
+    AskLocation,
+    Choice,
+    Invite,
+    OpenPrivateChat,
+    Outgoing,
+    Poll,
+    Text,
+)
+from bot.i18n.catalog import Catalogs
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_POLL_QUESTION = 300
+MAX_POLL_OPTION = 100
+INVITE_LIFETIME = timedelta(days=7)
+_START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Room left in callback data for "t||" + a selection of up to 100 options in base 36 + "|fr".
+_MAX_PROMPT_IN_DATA = MAX_CALLBACK_DATA - 28
+
+
+class CallFailed(Exception):
+    """A Bot API call failed for good (after the network retries); says which method."""
+
+    def __init__(self, method: str, error: TelegramError) -> None:
+        super().__init__(f"{method}: {error}")
+        self.method = method
+        self.error = error
+
+
+def chat_id_of(chat: ChatRef) -> int | str:
+    try:
+        return int(chat.chat_id)
+    except ValueError:
+        return chat.chat_id  # "@channelname"
+
+
+def is_private(chat_id: int | str) -> bool:
+    # Telegram gives people positive ids and groups negative ones.
+    return isinstance(chat_id, int) and chat_id > 0
+
+
+class TelegramOutbox:
+    """Sends one neutral message; raises DeliveryFailed when Telegram will not take it."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        catalogs: Catalogs,
+        state: TelegramState,
+        *,
+        network_retries: int = 3,
+        network_backoff: float = 0.5,
+    ) -> None:
+        self.bot = bot
+        self.catalogs = catalogs
+        self.state = state
+        self.network_retries = network_retries
+        self.network_backoff = network_backoff
+        # Private chats showing our location keyboard: "open" while its question may still be
+        # answered with it, "answered" once the conversation moved on (removed with the next
+        # text). Process-local: at worst a keyboard lingers after a restart.
+        self._location_keyboards: dict[int | str, str] = {}
+        self._renderers: dict[type, Callable[[int | str, Any, Outgoing], Awaitable[None]]] = {
+            Text: self._text,
+            Choice: self._choice,
+            AskLocation: self._ask_location,
+            OpenPrivateChat: self._open_private_chat,
+            Poll: self._poll,
+            Invite: self._invite,
+        }
+
+    # -- the outbox protocol -----------------------------------------------------------
+
+    async def send(self, message: Outgoing) -> None:
+        if message.chat.platform != PLATFORM:
+            raise DeliveryFailed(f"not a Telegram chat: {message.chat.key}", permanent=True)
+        renderer = self._renderers.get(type(message.body))
+        if renderer is None:
+            raise DeliveryFailed(f"cannot render {type(message.body).__name__}", permanent=True)
+        try:
+            await renderer(chat_id_of(message.chat), message.body, message)
+        except CallFailed as failed:
+            if isinstance(failed.error, ChatMigrated):
+                # The group became a supergroup: same conversation, new id.
+                moved = ChatRef(PLATFORM, str(failed.error.new_chat_id))
+                log.info("chat %s moved to %s", message.chat.chat_id, moved.chat_id)
+                await self.send(dataclasses.replace(message, chat=moved))
+                return
+            raise self._delivery_failed(message, failed) from failed.error
+
+    def _delivery_failed(self, message: Outgoing, failed: CallFailed) -> DeliveryFailed:
+        error, method = failed.error, failed.method
+        reason = f"{method}: {error.message}"
+        if isinstance(error, RetryAfter):
+            return DeliveryFailed(reason, retry_after=retry_after_seconds(error))
+        if isinstance(error, Forbidden):
+            chat_id = chat_id_of(message.chat)
+            if is_private(chat_id):
+                self.state.mark_unreachable(str(chat_id))
+            log.info("message %s not delivered to %s: %s", message.id, message.chat.key, reason)
+            return DeliveryFailed(reason, permanent=True)
+        if isinstance(error, BadRequest):
+            log.error("Telegram refused %s for message %s: %s", method, message.id, error.message)
+            return DeliveryFailed(reason, permanent=True)
+        log.warning("message %s not delivered yet: %s", message.id, reason)
+        return DeliveryFailed(reason)
+
+    async def _call(self, method: str, call: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
+        """One Bot API call; network errors are retried with backoff (429s are waited out by
+        the rate limiter below)."""
+        attempt = 0
+        while True:
+            try:
+                return await call(**kwargs)
+            except BadRequest as error:  # a NetworkError subclass, but never worth retrying
+                raise CallFailed(method, error) from error
+            except NetworkError as error:
+                if attempt >= self.network_retries:
+                    raise CallFailed(method, error) from error
+                delay = self.network_backoff * 2**attempt
+                attempt += 1
+                log.info("%s failed (%s); retrying in %.1f s", method, error.message, delay)
+                await asyncio.sleep(delay)
+            except TelegramError as error:
+                raise CallFailed(method, error) from error
+
+    # -- renderers ---------------------------------------------------------------------
+
+    async def _send_text(
+        self,
+        chat_id: int | str,
+        markup: str,
+        message: Outgoing,
+        reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None,
+    ) -> Message:
+        """Over-long text goes out as several messages; buttons go under the last one."""
+        chunks = split_markup(markup)
+        sent: Message | None = None
+        for position, chunk in enumerate(chunks):
+            last = position == len(chunks) - 1
+            sent = await self._send_chunk(chat_id, chunk, message, reply_markup if last else None)
+        assert sent is not None
+        return sent
+
+    async def _send_chunk(
+        self,
+        chat_id: int | str,
+        chunk: str,
+        message: Outgoing,
+        reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None,
+    ) -> Message:
+        try:
+            return await self._call(
+                "sendMessage",
+                self.bot.send_message,
+                chat_id=chat_id,
+                text=chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup,
+            )
+        except CallFailed as failed:
+            if not (
+                isinstance(failed.error, BadRequest)
+                and "can't parse entities" in failed.error.message.lower()
+            ):
+                raise
+            # A markup mistake in the core must not silence the bot: say it without markup.
+            log.error(
+                "Telegram refused the markup of message %s (%s); sending it as plain text",
+                message.id,
+                failed.error.message,
+            )
+            return await self._call(
+                "sendMessage",
+                self.bot.send_message,
+                chat_id=chat_id,
+                text=to_plain(chunk),
+                reply_markup=reply_markup,
+            )
+
+    async def _text(self, chat_id: int | str, body: Text, message: Outgoing) -> None:
+        remove = None
+        if self._location_keyboards.get(chat_id) == "answered":
+            remove = ReplyKeyboardRemove()
+        await self._send_text(chat_id, body.text, message, remove)
+        if remove is not None:
+            self._location_keyboards.pop(chat_id, None)
+
+    async def _choice(self, chat_id: int | str, body: Choice, message: Outgoing) -> None:
+        if self._location_keyboards.get(chat_id) == "open":
+            self._location_keyboards[chat_id] = "answered"  # a new question: the old one is done
+        labels = [to_plain(option.label) for option in body.options]
+        prompt = body.prompt_id
+        if len(prompt.encode()) > _MAX_PROMPT_IN_DATA or "|" in prompt:
+            prompt = self.state.short_prompt(prompt)
+        if body.multiple:
+            done = self.catalogs.translator(message.language).gettext("Done")
+            markup = keyboards.multiple_choice(prompt, labels, 0, done, message.language)
+        else:
+            markup = keyboards.single_choice(prompt, labels)
+        await self._send_text(chat_id, body.text, message, markup)
+
+    async def _ask_location(self, chat_id: int | str, body: AskLocation, message: Outgoing) -> None:
+        if not is_private(chat_id):
+            # Telegram allows location buttons only in private chats; a town name will do.
+            await self._send_text(chat_id, body.text, message, None)
+            return
+        keyboard = ReplyKeyboardMarkup(
+            [[KeyboardButton(to_plain(body.button_label), request_location=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+        await self._send_text(chat_id, body.text, message, keyboard)
+        self._location_keyboards[chat_id] = "open"
+
+    def location_shared(self, chat_id: int | str) -> None:
+        """The member used the location keyboard: remove it with our next text."""
+        if chat_id in self._location_keyboards:
+            self._location_keyboards[chat_id] = "answered"
+
+    async def _open_private_chat(
+        self, chat_id: int | str, body: OpenPrivateChat, message: Outgoing
+    ) -> None:
+        url = f"https://t.me/{self.bot.username}"
+        if body.start and _START_PAYLOAD.match(body.start):
+            url += f"?start={body.start}"
+        button = InlineKeyboardButton(to_plain(body.button_label), url=url)
+        await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))
+
+    async def _poll(self, chat_id: int | str, body: Poll, message: Outgoing) -> None:
+        sent = await self._call(
+            "sendPoll",
+            self.bot.send_poll,
+            chat_id=chat_id,
+            question=to_plain(body.question)[:MAX_POLL_QUESTION],
+            options=[to_plain(o.label)[:MAX_POLL_OPTION] for o in body.options],
+            is_anonymous=body.anonymous,
+            allows_multiple_answers=body.multiple,
+        )
+        assert sent.poll is not None
+        kind = "direct" if is_private(chat_id) else "group"
+        self.state.remember_poll(
+            sent.poll.id, body.poll_id, [o.key for o in body.options], str(chat_id), kind
+        )
+
+    async def _invite(self, chat_id: int | str, body: Invite, message: Outgoing) -> None:
+        target = body.target_chat
+        if target.platform != PLATFORM:
+            raise DeliveryFailed(f"cannot invite into {target.key} from Telegram", permanent=True)
+        link = await self._call(
+            "createChatInviteLink",
+            self.bot.create_chat_invite_link,
+            chat_id=chat_id_of(target),
+            name=f"for {body.user_id}"[:32],
+            member_limit=1,  # one person, once: a forwarded link lets nobody else in
+            expire_date=datetime.now(UTC) + INVITE_LIFETIME,
+        )
+        button = InlineKeyboardButton(to_plain(body.button_label), url=link.invite_link)
+        await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))

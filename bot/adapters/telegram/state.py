@@ -1,0 +1,81 @@
+"""What the Telegram adapter remembers across restarts, in the adapter state table."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from bot.storage.adapter_state import AdapterStateRepository
+from bot.storage.database import Database
+from bot.storage.members import MemberRepository
+
+PLATFORM = "telegram"
+HANDLED_UPDATES = "handled_update_ids"
+WEBHOOK_SECRET = "webhook_secret"
+# Telegram redelivers at most the last unconfirmed batch (100 updates) after a restart.
+REMEMBERED_UPDATES = 200
+
+
+class TelegramState:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def _get(self, key: str, default: Any = None) -> Any:
+        with self.database.session() as session:
+            return AdapterStateRepository(session).get(PLATFORM, key, default)
+
+    def _set(self, key: str, value: Any) -> None:
+        with self.database.session() as session:
+            AdapterStateRepository(session).set(PLATFORM, key, value)
+
+    # -- updates already handled -------------------------------------------------------
+
+    def handled_updates(self) -> list[int]:
+        return [int(i) for i in self._get(HANDLED_UPDATES, [])]
+
+    def set_handled_updates(self, update_ids: list[int]) -> None:
+        self._set(HANDLED_UPDATES, update_ids[-REMEMBERED_UPDATES:])
+
+    # -- polls: poll_answer carries only Telegram's poll id ----------------------------
+
+    def remember_poll(
+        self, telegram_poll_id: str, poll_id: str, option_keys: list[str], chat_id: str, kind: str
+    ) -> None:
+        self._set(
+            f"poll:{telegram_poll_id}",
+            {"poll": poll_id, "options": option_keys, "chat": chat_id, "kind": kind},
+        )
+
+    def poll(self, telegram_poll_id: str) -> dict[str, Any] | None:
+        return self._get(f"poll:{telegram_poll_id}")
+
+    # -- prompt ids too long for callback data -----------------------------------------
+
+    def short_prompt(self, prompt_id: str) -> str:
+        digest = hashlib.blake2b(prompt_id.encode(), digest_size=8).hexdigest()
+        self._set(f"prompt:{digest}", prompt_id)
+        return f"~{digest}"
+
+    def prompt(self, reference: str) -> str | None:
+        if not reference.startswith("~"):
+            return reference
+        return self._get(f"prompt:{reference[1:]}")
+
+    # -- webhook -----------------------------------------------------------------------
+
+    def webhook_secret(self) -> str:
+        """The secret Telegram sends with each webhook call: made once, then kept."""
+        with self.database.session() as session:
+            repository = AdapterStateRepository(session)
+            secret = repository.get(PLATFORM, WEBHOOK_SECRET)
+            if not secret:
+                secret = secrets.token_urlsafe(32)
+                repository.set(PLATFORM, WEBHOOK_SECRET, secret)
+            return str(secret)
+
+    # -- members -----------------------------------------------------------------------
+
+    def mark_unreachable(self, user_id: str) -> None:
+        with self.database.session() as session:
+            MemberRepository(session).mark_unreachable(PLATFORM, user_id)
