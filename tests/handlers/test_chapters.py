@@ -374,3 +374,18 @@ async def test_privileged_actions_are_refused_to_others(
         assert chat.chapter_id == chapter(bot, "Brussels").id and chat.language is None
         statuses = [r.status for r in session.exec(select(JoinRequest))]
         assert sorted(statuses) == ["accepted", "pending"]
+
+
+async def test_an_organizer_who_blocked_the_bot_is_skipped_for_the_admins(
+    chapters_bot: Harness,
+) -> None:
+    from bot.storage.members import MemberRepository
+
+    bot = chapters_bot
+    await meet_organizers(bot)
+    with bot.app.services.database.session() as session:
+        MemberRepository(session).mark_unreachable("test", "olga")  # as a 403 would
+    await bot.onboard("nina", place="Antwerpen")
+    await request_brussels(bot, "nina")
+    assert (await bot.inbox("olga")).messages == []
+    assert "asks to join Brussels" in (await bot.inbox("admin")).text
