@@ -31,6 +31,7 @@ bench: $(INSTALLED) i18n-compile
 	$(BIN)/python benchmarks/bench_places.py
 	$(BIN)/python benchmarks/bench_chapters.py
 	$(BIN)/python benchmarks/bench_telegram.py
+	$(BIN)/python benchmarks/bench_matrix.py
 
 db-upgrade: $(INSTALLED)
 	$(BIN)/chapterbot db upgrade
@@ -42,7 +43,7 @@ i18n-extract: $(INSTALLED)
 	  --copyright-holder=chapterbot --msgid-bugs-address=none bot
 
 i18n-update: i18n-extract
-	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching
+	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete
 
 i18n-compile: $(INSTALLED)
 	$(PYBABEL) compile -d $(LOCALES) --statistics

@@ -1,0 +1,174 @@
+"""Neutral outgoing messages as Matrix events: notices with HTML, numbered choices, polls."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.markup import escape
+from bot.core.outgoing import (
+    AskLocation,
+    Choice,
+    Invite,
+    OpenPrivateChat,
+    Outgoing,
+    Poll,
+    Text,
+)
+from bot.i18n.catalog import Catalogs
+
+HTML_FORMAT = "org.matrix.custom.html"
+# Reactions that answer a prompt: 1️⃣ … 9️⃣, 🔟.
+KEYCAPS = (*(f"{digit}\ufe0f\u20e3" for digit in "123456789"), "\U0001f51f")
+POLL_START = "m.poll.start"
+UNSTABLE_POLL_START = "org.matrix.msc3381.poll.start"
+UNSTABLE_TEXT = "org.matrix.msc1767.text"
+
+_LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^>]*)?/?>", re.IGNORECASE)
+_PRE = re.compile(r"(<pre>.*?</pre>)", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_plain(text: str) -> str:
+    def link(match: re.Match[str]) -> str:
+        url, label = html.unescape(match.group(1)), match.group(2)
+        shown = html.unescape(_TAG.sub("", label))
+        # A link to what the label already names (a URL, a Matrix ID) is not repeated.
+        return label if url in (shown, matrix_to(shown)) else f"{label} ({url})"
+
+    text = _BREAK.sub("\n", _LINK.sub(link, text))
+    return html.unescape(_TAG.sub("", text))
+
+
+def html_for_matrix(text: str) -> str:
+    """The core's HTML subset with its line breaks made visible (HTML ignores newlines)."""
+    parts = _PRE.split(text)
+    return "".join(
+        part if part.lower().startswith("<pre>") else part.replace("\n", "<br>\n") for part in parts
+    )
+
+
+def keycap_index(key: str) -> int | None:
+    """'2️⃣' (with or without the variation selector) → 1; None for any other reaction."""
+    normalized = key.replace("\ufe0f", "")
+    for index, keycap in enumerate(KEYCAPS):
+        if keycap.replace("\ufe0f", "") == normalized:
+            return index
+    return None
+
+
+def matrix_to(identifier: str) -> str:
+    return f"https://matrix.to/#/{identifier}"
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixEvent:
+    type: str
+    content: dict[str, Any] = field(default_factory=dict)
+
+
+class Renderer:
+    def __init__(self, catalogs: Catalogs, bot_user_id: str, commands: Collection[str]) -> None:
+        self.catalogs = catalogs
+        self.bot_user_id = bot_user_id
+        self.commands = frozenset(commands)
+        names = "|".join(sorted((re.escape(n) for n in commands), key=len, reverse=True))
+        # "/help" in the core's texts becomes "!help": Matrix clients take "/…" for their own
+        # commands. Only known commands at the start of a word; never inside a URL or path.
+        self._command = re.compile(rf"(?<![^\s(«“'>])/({names})(?![\w/])") if names else None
+
+    def render(self, message: Outgoing) -> list[MatrixEvent]:
+        body = message.body
+        if isinstance(body, Text | AskLocation):
+            return [self.notice(body.text)]
+        if isinstance(body, Choice):
+            return [self.choice(body)]
+        if isinstance(body, Poll):
+            return [self.poll(body)]
+        if isinstance(body, OpenPrivateChat):
+            return [self.notice(f"{body.text}\n{self.private_chat_pointer(body, message)}")]
+        if isinstance(body, Invite):
+            link = f'<a href="{matrix_to(body.target_chat.chat_id)}">{body.button_label}</a>'
+            return [self.notice(f"{body.text}\n{link}")]
+        raise TypeError(f"cannot render {type(body).__name__}")
+
+    def bang(self, text: str) -> str:
+        return self._command.sub(r"!\1", text) if self._command else text
+
+    def notice(self, text: str) -> MatrixEvent:
+        text = self.bang(text)
+        return MatrixEvent(
+            "m.room.message",
+            {
+                "msgtype": "m.notice",
+                "body": html_to_plain(text),
+                "format": HTML_FORMAT,
+                "formatted_body": html_for_matrix(text),
+            },
+        )
+
+    def choice(self, choice: Choice) -> MatrixEvent:
+        question = self.bang(choice.text)
+        plain = [html_to_plain(question), ""]
+        plain += [f"{n}. {html_to_plain(o.label)}" for n, o in enumerate(choice.options, 1)]
+        items = "".join(f"<li>{self.bang(o.label)}</li>" for o in choice.options)
+        return MatrixEvent(
+            "m.room.message",
+            {
+                "msgtype": "m.notice",
+                "body": "\n".join(plain),
+                "format": HTML_FORMAT,
+                "formatted_body": f"{html_for_matrix(question)}<ol>{items}</ol>",
+            },
+        )
+
+    def poll(self, poll: Poll) -> MatrixEvent:
+        question = html_to_plain(poll.question)
+        labels = [(o.key, html_to_plain(o.label)) for o in poll.options]
+        fallback = "\n".join(
+            [question, *(f"{n}. {label}" for n, (_k, label) in enumerate(labels, 1))]
+        )
+        limit = len(labels) if poll.multiple else 1
+        # Results hidden until the poll ends when votes must not sway each other.
+        stable_kind = "m.undisclosed" if poll.anonymous else "m.disclosed"
+        unstable_kind = "org.matrix.msc3381.poll." + stable_kind.removeprefix("m.")
+        return MatrixEvent(
+            POLL_START,
+            {
+                "m.poll": {
+                    "kind": stable_kind,
+                    "max_selections": limit,
+                    "question": {"m.text": [{"body": question}]},
+                    "answers": [
+                        {"m.id": key, "m.text": [{"body": label}]} for key, label in labels
+                    ],
+                },
+                "m.text": [{"body": fallback}],
+                UNSTABLE_POLL_START: {
+                    "kind": unstable_kind,
+                    "max_selections": limit,
+                    "question": {UNSTABLE_TEXT: question, "body": question, "msgtype": "m.text"},
+                    "answers": [{"id": key, UNSTABLE_TEXT: label} for key, label in labels],
+                },
+                UNSTABLE_TEXT: fallback,
+                # Clients that know no polls at all show the body.
+                "body": fallback,
+            },
+        )
+
+    def private_chat_pointer(self, body: OpenPrivateChat, message: Outgoing) -> str:
+        _ = self.catalogs.translator(message.language).gettext
+        bot = f'<a href="{matrix_to(self.bot_user_id)}">{escape(self.bot_user_id)}</a>'
+        if not body.start:
+            # TRANSLATORS: %(bot)s is the bot's Matrix ID, e.g. @chapterbot:example.org.
+            return _("Open a direct chat with %(bot)s.") % {"bot": bot}
+        command = f"!{body.start}" if body.start in self.commands else f"!start {body.start}"
+        # TRANSLATORS: %(bot)s is the bot's Matrix ID; %(command)s a command such as !profile.
+        return _("Open a direct chat with %(bot)s and send %(command)s there.") % {
+            "bot": bot,
+            "command": f"<code>{escape(command)}</code>",
+        }
