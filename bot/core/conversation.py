@@ -59,7 +59,10 @@ class Conversation(Voice):
         self.outgoing: list[Outgoing] = []
         # message id → the member a message to another chat is for (their data, on /forget).
         self.recipients: dict[str, int] = {}
+        # Set when the turn removed the member or re-keyed this chat: the state loaded at the
+        # start of the turn must not be written back.
         self.member_erased = False
+        self.state_replaced = False
         self._flows: dict[str, Flow] = {}
 
     # -- language ------------------------------------------------------------------------

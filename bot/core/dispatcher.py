@@ -170,7 +170,8 @@ class Dispatcher:
             conversation.bind_router(self.router)
             turn.conversation = conversation
             await call_next(turn)
-            if not conversation.member_erased and (state.flow or state.id is not None):
+            keep_state = not (conversation.member_erased or conversation.state_replaced)
+            if keep_state and (state.flow or state.id is not None):
                 conversations.save(state)
             # Messages for other chats wait in the outbox, committed with what caused them.
             replies = []

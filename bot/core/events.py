@@ -105,6 +105,14 @@ class BotRemoved(Incoming):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChatMoved(Incoming):
+    """The platform gave this chat a new id (a Telegram group upgraded to a supergroup):
+    the same conversation, its links and settings, under `new_chat_id`."""
+
+    new_chat_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class UnsupportedMessage(Incoming):
     """Something the bot cannot read where text was expected: a sticker, a photo, a file."""
 

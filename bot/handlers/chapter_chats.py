@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.conversation import Conversation
-from bot.core.events import BotAdded, ChoiceMade, CommandMessage, Incoming
+from bot.core.events import BotAdded, ChatMoved, ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
 from bot.core.outgoing import Option
 from bot.core.router import Router
@@ -17,6 +17,16 @@ from bot.storage.models import Chapter
 
 router = Router("chapter_chats")
 linking = router.include_flow(Flow("linking"))
+
+
+@router.on(ChatMoved)
+async def follow_moved_chat(conv: Conversation, event: Incoming) -> None:
+    """A group that got a new id keeps its chapter, its language and open questions."""
+    assert isinstance(event, ChatMoved)
+    ConversationRepository(conv.session).move_chat(
+        event.chat.platform, event.chat.chat_id, event.new_chat_id
+    )
+    conv.state_replaced = True
 
 
 @router.on(BotAdded)

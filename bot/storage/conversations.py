@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select, update
 
-from bot.storage.models import Chat, ConversationState, utcnow
+from bot.storage.models import Chat, ConversationState, Delivery, PendingAction, utcnow
 
 
 class ConversationRepository:
@@ -79,3 +79,42 @@ class ConversationRepository:
     def link(self, chat: Chat, chapter_id: int | None) -> None:
         chat.chapter_id = chapter_id
         self.session.add(chat)
+
+    def move_chat(self, platform: str, old_id: str, new_id: str) -> None:
+        """Re-key a chat and what refers to it; a no-op once done (both notices may come)."""
+        old = self.find_chat(platform, old_id)
+        if old is None:
+            return
+        new = self.find_chat(platform, new_id)
+        if new is None:
+            old.chat_id = new_id
+            self.session.add(old)
+        else:
+            # The new id was seen first: it inherits the link and the language.
+            new.chapter_id = new.chapter_id or old.chapter_id
+            new.language = new.language or old.language
+            self.session.add(new)
+            self.session.delete(old)
+        old_key, new_key = f"{platform}:{old_id}", f"{platform}:{new_id}"
+        taken = select(ConversationState.member_id).where(ConversationState.chat_key == new_key)
+        self.session.exec(
+            update(ConversationState)
+            .where(
+                ConversationState.chat_key == old_key,
+                col(ConversationState.member_id).not_in(taken),
+            )
+            .values(chat_key=new_key)
+        )
+        self.session.exec(delete(ConversationState).where(ConversationState.chat_key == old_key))
+        self.session.exec(
+            update(PendingAction).where(PendingAction.chat_key == old_key).values(chat_key=new_key)
+        )
+        self.session.exec(
+            update(Delivery)
+            .where(
+                Delivery.platform == platform,
+                Delivery.chat_id == old_id,
+                col(Delivery.status).in_(["pending", "sending"]),
+            )
+            .values(chat_id=new_id)
+        )

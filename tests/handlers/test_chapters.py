@@ -389,3 +389,24 @@ async def test_an_organizer_who_blocked_the_bot_is_skipped_for_the_admins(
     await request_brussels(bot, "nina")
     assert (await bot.inbox("olga")).messages == []
     assert "asks to join Brussels" in (await bot.inbox("admin")).text
+
+
+@pytest.mark.parametrize("new_chat_seen_first", [False, True])
+async def test_a_chat_that_gets_a_new_id_keeps_its_chapter_and_language(
+    chapters_bot: Harness, new_chat_seen_first: bool
+) -> None:
+    from bot.core.events import ChatMoved
+
+    bot = chapters_bot
+    await meet_organizers(bot)
+    await bot.say_in_group("/link Brussels", member="olga", chat="group-1")
+    await bot.say_in_group("/language nl", member="olga", chat="group-1")
+    if new_chat_seen_first:
+        await bot.say_in_group("hello", member="olga", chat="supergroup-1")
+    await bot.send(ChatMoved(new_chat_id="supergroup-1", **bot._common("olga", None, "group-1")))
+    reply = await bot.say_in_group("/stats", member="olga", chat="supergroup-1")
+    assert "1 lid" in reply.text  # still Brussels's chat, still in Dutch
+    with bot.app.services.database.session() as session:
+        chats = {c.chat_id: c for c in session.exec(select(Chat)) if c.kind == "group"}
+    assert set(chats) == {"supergroup-1"}
+    assert chats["supergroup-1"].chapter_id == chapter(bot, "Brussels").id

@@ -22,6 +22,7 @@ from bot.core.events import (
     BotAdded,
     BotRemoved,
     ChatKind,
+    ChatMoved,
     ChatRef,
     ChoiceMade,
     CommandMessage,
@@ -73,6 +74,16 @@ def sender_of(user: User) -> Sender:
         language_hint=user.language_code,
         is_bot=user.is_bot,
     )
+
+
+def chat_move(message: Message) -> tuple[int, int] | None:
+    """(old id, new id) when this service message says a group became a supergroup (it is
+    said twice: in the old group and in the new supergroup)."""
+    if message.migrate_to_chat_id:
+        return message.chat.id, message.migrate_to_chat_id
+    if message.migrate_from_chat_id:
+        return message.migrate_from_chat_id, message.chat.id
+    return None
 
 
 def chat_kind(chat: Chat) -> ChatKind | None:
@@ -127,6 +138,13 @@ class Inbound:
     async def _message(self, update: Update, message: Message) -> None:
         kind, user = chat_kind(message.chat), message.from_user
         if kind is None or user is None:
+            return
+        moved = chat_move(message)
+        if moved is not None:
+            old_id, new_id = moved
+            common = self._common(update, message.chat, kind, user)
+            common["chat"] = ChatRef(PLATFORM, str(old_id))
+            await self._dispatch(ChatMoved(new_chat_id=str(new_id), **common))
             return
         common = self._common(update, message.chat, kind, user)
         if message.new_chat_members:

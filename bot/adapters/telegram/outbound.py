@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from telegram import (
     Bot,
+    ChatInviteLink,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -121,8 +122,10 @@ class TelegramOutbox:
         try:
             await renderer(chat_id_of(message.chat), message.body, message)
         except CallFailed as failed:
-            if isinstance(failed.error, ChatMigrated):
-                # The group became a supergroup: same conversation, new id.
+            if isinstance(failed.error, ChatMigrated) and failed.method != "createChatInviteLink":
+                # The group became a supergroup: same conversation, new id. (An invite's
+                # target moving is handled where the link is made, never by re-addressing
+                # the member's one-time link to the group.)
                 moved = ChatRef(PLATFORM, str(failed.error.new_chat_id))
                 log.info("chat %s moved to %s", message.chat.chat_id, moved.chat_id)
                 await self.send(dataclasses.replace(message, chat=moved))
@@ -288,13 +291,23 @@ class TelegramOutbox:
         target = body.target_chat
         if target.platform != PLATFORM:
             raise DeliveryFailed(f"cannot invite into {target.key} from Telegram", permanent=True)
-        link = await self._call(
+        target_id = chat_id_of(target)
+        try:
+            link = await self._invite_link(target_id, body.user_id)
+        except CallFailed as failed:
+            if not isinstance(failed.error, ChatMigrated):
+                raise
+            # The chapter's group became a supergroup: the link is for the new one.
+            link = await self._invite_link(failed.error.new_chat_id, body.user_id)
+        button = InlineKeyboardButton(to_plain(body.button_label), url=link.invite_link)
+        await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))
+
+    async def _invite_link(self, chat_id: int | str, user_id: str) -> ChatInviteLink:
+        return await self._call(
             "createChatInviteLink",
             self.bot.create_chat_invite_link,
-            chat_id=chat_id_of(target),
-            name=f"for {body.user_id}"[:32],
+            chat_id=chat_id,
+            name=f"for {user_id}"[:32],
             member_limit=1,  # one person, once: a forwarded link lets nobody else in
             expire_date=datetime.now(UTC) + INVITE_LIFETIME,
         )
-        button = InlineKeyboardButton(to_plain(body.button_label), url=link.invite_link)
-        await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))

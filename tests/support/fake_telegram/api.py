@@ -83,6 +83,12 @@ class BotApi(Server):
         chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None
         if chat is None:
             raise bad_request("chat not found")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=chat.migrated_to,
+            )
         return chat
 
     async def next_bot_message(self, chat: Chat, after: int, timeout: float = 10.0) -> Json:

@@ -176,6 +176,33 @@ class FakeTelegram(BotApi):
         message = self._user_message(person, chat, left_chat_member=self.bot_json)
         return self.push_update("message", message)
 
+    def upgrade_to_supergroup(
+        self, person: Person, group: Chat, *, tell_the_bot: bool = True
+    ) -> tuple[Chat, int | None]:
+        """`person` turns a basic group into a supergroup (as Telegram does when, say, its
+        history is made visible to new members): a new chat with a new id and the same people,
+        the old id answering "upgraded" with the new one. Returns the supergroup and the last
+        update: the service messages in the old and the new chat, unless the bot is not told
+        (as when those updates were missed), so that only a refusal reveals it."""
+        assert group.kind == "group" and group.migrated_to is None, "not a basic group"
+        supergroup = Chat(
+            -1001000000000 - next(self._group_ids),
+            "supergroup",
+            title=group.title,
+            members=dict(group.members),
+            bot_status=group.bot_status,
+            bot_rights=dict(group.bot_rights),
+        )
+        supergroup.instance = f"inst{supergroup.id}"
+        self.chats[supergroup.id] = supergroup
+        moved = self._user_message(person, group, migrate_to_chat_id=supergroup.id)
+        opened = self._user_message(person, supergroup, migrate_from_chat_id=group.id)
+        group.migrated_to = supergroup.id
+        if not tell_the_bot:
+            return supergroup, None
+        self.push_update("message", moved)
+        return supergroup, self.push_update("message", opened)
+
     def join(self, person: Person, chat: Chat) -> int:
         chat.members[person.id] = "member"
         message = self._user_message(person, chat, new_chat_members=[person.json()])

@@ -46,18 +46,29 @@ class ApiError(Exception):
     """An error answer of the Bot API: {"ok": false, "error_code", "description"}."""
 
     def __init__(
-        self, code: int, description: str, retry_after: int | None = None, injected: bool = False
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        injected: bool = False,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
         self.injected = injected  # put there by the test, not caused by the bot
+        self.migrate_to_chat_id = migrate_to_chat_id  # the group became this supergroup
 
     def json(self) -> Json:
         data: Json = {"ok": False, "error_code": self.code, "description": self.description}
+        parameters: Json = {}
         if self.retry_after is not None:
-            data["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
+        if parameters:
+            data["parameters"] = parameters
         return data
 
 

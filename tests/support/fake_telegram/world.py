@@ -47,6 +47,8 @@ class Chat:
     reply_keyboard: Json | None = None
     reply_keyboard_hidden: bool = False
     instance: str = ""
+    # A group upgraded to a supergroup: the supergroup's id (the old id is dead).
+    migrated_to: int | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
