@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -293,12 +294,25 @@ class TelegramOutbox:
             raise DeliveryFailed(f"cannot invite into {target.key} from Telegram", permanent=True)
         target_id = chat_id_of(target)
         try:
-            link = await self._invite_link(target_id, body.user_id)
+            try:
+                link = await self._invite_link(target_id, body.user_id)
+            except CallFailed as failed:
+                if not isinstance(failed.error, ChatMigrated):
+                    raise
+                # The chapter's group became a supergroup: the link is for the new one.
+                link = await self._invite_link(failed.error.new_chat_id, body.user_id)
         except CallFailed as failed:
-            if not isinstance(failed.error, ChatMigrated):
+            if not isinstance(failed.error, BadRequest | Forbidden):
                 raise
-            # The chapter's group became a supergroup: the link is for the new one.
-            link = await self._invite_link(failed.error.new_chat_id, body.user_id)
+            # Usually the bot is not an administrator of the group: the member still hears
+            # what happened and what to do, rather than nothing.
+            log.warning("no invite link into %s for message %s: %s", target.key, message.id, failed)
+            note = self.catalogs.translator(message.language).gettext(
+                "I could not make an invitation to the chapter's group chat: I need to be an "
+                "administrator there. Please ask an organizer to add you."
+            )
+            await self._send_text(chat_id, f"{body.text}\n\n{html.escape(note)}", message, None)
+            return
         button = InlineKeyboardButton(to_plain(body.button_label), url=link.invite_link)
         await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))
 

@@ -400,3 +400,28 @@ async def test_a_linked_group_upgraded_to_a_supergroup_stays_the_chapters_chat(
     await in_supergroup.handled(update_id)
     numbers = await in_supergroup.say("/stats")
     assert texts(numbers).splitlines()[:2] == ["Brussels", "1 lid"]
+
+
+async def test_without_admin_rights_in_the_group_the_member_is_told_how_to_get_in(
+    fake: FakeTelegram, talk: Any, telegram_app: Application, cast: Cast
+) -> None:
+    fake.allow_error("not enough rights to manage chat invite link")
+    olga = talk(cast.olga)
+    await olga.say("/start")
+    olga_before = len(olga.messages)
+    group = fake.group("Common Ground Brussels", {cast.olga: "creator"})
+    in_group = talk(cast.olga, group)
+    await in_group.handled(fake.add_bot(cast.olga, group))  # a plain member: no invite links
+    await in_group.say("/link")
+    amelie = fake.person("Amélie", language_code="fr")
+    her = await newcomer_asks_for_brussels(talk, amelie, "Bruxelles")
+    her_before = len(her.messages)
+    [question] = await new_messages(fake, olga.chat, olga_before, 1)
+    await olga.press("Accepteren", question)
+    welcome, invite = await new_messages(fake, her.chat, her_before, 2)
+    assert welcome["text"].startswith("Bienvenue dans la section Brussels")
+    assert invite["text"].startswith("Voici comment rejoindre le groupe de discussion de Brussels.")
+    assert "Demandez aux responsables de vous y ajouter" in invite["text"]
+    assert "reply_markup" not in invite
+    [refused] = fake.calls_of("createChatInviteLink")
+    assert refused.error is not None
