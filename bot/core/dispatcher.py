@@ -198,7 +198,11 @@ class Dispatcher:
             await self.run_command(conv, incoming)
             return
         if not incoming.is_direct and not conv.state.flow:
-            return  # in groups the bot speaks when spoken to with a command
+            # In groups the bot speaks when spoken to with a command (or answered, below).
+            hook = self.router.group_text_handler
+            if hook and isinstance(incoming, TextMessage) and incoming.text.strip():
+                await hook(conv, incoming)
+            return
         await self.route_message(conv, incoming)
 
     async def run_command(self, conv: Conversation, incoming: CommandMessage) -> None:

@@ -41,8 +41,8 @@ class Notifier:
         )
         return Voice(self.services.catalogs.translator(language), member.timezone)
 
-    def chat_voice(self, chat: Chat) -> Voice:
-        language = chat.language or self.services.organization.default_language
+    def chat_voice(self, chat: Chat | None) -> Voice:
+        language = (chat.language if chat else None) or self.services.organization.default_language
         return Voice(self.services.catalogs.translator(language))
 
     def reach(self, member: Member) -> tuple[ChatRef, Identity] | None:

@@ -97,10 +97,19 @@ class Invite:
     button_label: str
 
 
-Body = Text | Choice | AskLocation | Poll | OpenPrivateChat | Invite
+@dataclass(frozen=True, slots=True)
+class ClosePoll:
+    """Stop the native poll `poll_id` in this chat (Telegram stopPoll, Matrix m.poll.end);
+    platforms without native polls have nothing to do. The results follow as text."""
+
+    poll_id: str
+
+
+Body = Text | Choice | AskLocation | Poll | OpenPrivateChat | Invite | ClosePoll
 
 _BODY_TYPES: dict[str, type] = {
-    cls.__name__: cls for cls in (Text, Choice, AskLocation, Poll, OpenPrivateChat, Invite)
+    cls.__name__: cls
+    for cls in (Text, Choice, AskLocation, Poll, OpenPrivateChat, Invite, ClosePoll)
 }
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from bot.core.conversation import Conversation
-    from bot.core.events import CommandMessage, Incoming
+    from bot.core.events import CommandMessage, Incoming, TextMessage
     from bot.core.services import Services
     from bot.storage.models import PendingAction
 
@@ -22,6 +22,7 @@ EventFn = Callable[["Conversation", "Incoming"], Awaitable[None]]
 FallbackFn = Callable[["Conversation"], Awaitable[None]]
 ActionFn = Callable[["Conversation", "PendingAction", str], Awaitable[None]]
 PeriodicFn = Callable[["Services", "Session"], object]
+GroupTextFn = Callable[["Conversation", "TextMessage"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Router:
         self.actions: dict[str, ActionFn] = {}
         self.periodic: dict[str, Periodic] = {}
         self.fallback_handler: FallbackFn | None = None
+        self.group_text_handler: GroupTextFn | None = None
 
     def command(
         self, name: str, *, description: str, direct_only: bool = False
@@ -91,6 +93,12 @@ class Router:
 
         return register
 
+    def group_text(self, fn: GroupTextFn) -> GroupTextFn:
+        """What plain text in a group chat leads to when no flow is going on (one per
+        dispatcher); by default the bot stays quiet."""
+        self.group_text_handler = fn
+        return fn
+
     def fallback(self, fn: FallbackFn) -> FallbackFn:
         """What a direct message with no flow going on leads to (one per dispatcher)."""
         self.fallback_handler = fn
@@ -111,8 +119,9 @@ def merge(routers: list[Router]) -> Router:
             if clash:
                 raise ValueError(f"router {router.name} redefines {sorted(map(str, clash))}")
             target.update(source)  # type: ignore[attr-defined]
-        if router.fallback_handler:
-            if merged.fallback_handler:
-                raise ValueError(f"router {router.name} declares a second fallback")
-            merged.fallback_handler = router.fallback_handler
+        for hook in ("fallback_handler", "group_text_handler"):
+            if getattr(router, hook):
+                if getattr(merged, hook):
+                    raise ValueError(f"router {router.name} declares a second {hook}")
+                setattr(merged, hook, getattr(router, hook))
     return merged

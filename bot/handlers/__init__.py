@@ -12,6 +12,7 @@ def all_routers() -> list[Router]:
         chapters,
         general,
         onboarding,
+        polls,
         privacy,
         profile,
     )
@@ -24,4 +25,5 @@ def all_routers() -> list[Router]:
         chapters.router,
         chapter_admin.router,
         chapter_chats.router,
+        polls.router,
     ]

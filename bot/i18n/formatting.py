@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
 
 UTC = ZoneInfo("UTC")
@@ -33,6 +33,10 @@ class Formatter:
 
     def number(self, value: float | int) -> str:
         return format_decimal(value, locale=self.language)
+
+    def percent(self, share: float) -> str:
+        """0.425 → "43 %" in French, "43%" in English."""
+        return format_percent(share, locale=self.language)
 
     def distance(self, km: float) -> str:
         # One decimal below 10 km ("2,5 km"), whole kilometres beyond ("264 km").

@@ -8,6 +8,7 @@ from sqlalchemy import and_, bindparam
 from sqlmodel import Session, delete, select
 
 from bot.storage.models import (
+    Ballot,
     ChapterWatch,
     Chat,
     ConversationState,
@@ -18,6 +19,7 @@ from bot.storage.models import (
     MemberInterest,
     Membership,
     PendingAction,
+    PollVoter,
     utcnow,
 )
 
@@ -133,6 +135,8 @@ class MemberRepository:
         actions = self.session.exec(
             select(PendingAction).where(PendingAction.member_id == member_id)
         )
+        ballots = self.session.exec(select(Ballot).where(Ballot.member_id == member_id))
+        voted = self.session.exec(select(PollVoter).where(PollVoter.member_id == member_id))
         return {
             "member": member.model_dump(mode="json"),
             "identities": [i.model_dump(mode="json") for i in self.identities(member_id)],
@@ -144,13 +148,18 @@ class MemberRepository:
             "chapter_memberships": [m.model_dump(mode="json") for m in memberships],
             "chapter_watch": [w.model_dump(mode="json") for w in watches],
             "questions_sent": [a.model_dump(mode="json") for a in actions],
+            "poll_ballots": [b.model_dump(mode="json") for b in ballots],
+            "polls_voted_or_reminded": [v.model_dump(mode="json") for v in voted],
         }
 
     def erase(self, member_id: int) -> None:
         """Delete the member and every row about them (explicitly: SQLite may lack cascades)."""
         # What others decided about this member's requests or chapters stays, without them:
         # the foreign keys set decided_by and founded_by to NULL.
+        # A named ballot goes with its member; an anonymous one names nobody and stays counted.
         tables = (
+            Ballot,
+            PollVoter,
             PendingAction,
             ChapterWatch,
             Membership,

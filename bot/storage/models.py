@@ -200,3 +200,55 @@ class AdapterState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=255)
     value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PollRecord(SQLModel, table=True):
+    """A quick poll. Its id is the neutral poll id adapters map their native polls to."""
+
+    __tablename__ = "poll"
+
+    id: str = Field(primary_key=True, max_length=16)
+    author_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    chapter_id: int | None = Field(
+        default=None, foreign_key="chapter.id", index=True, ondelete="SET NULL"
+    )
+    question: str = Field(max_length=300)
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    multiple: bool = False
+    anonymous: bool = False
+    hidden_results: bool = False
+    closes_at: datetime | None = Field(default=None, index=True)
+    closed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PollChat(SQLModel, table=True):
+    """A chat a poll was posted to (one poll may run in all of a chapter's chats)."""
+
+    poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=16, ondelete="CASCADE")
+    platform: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=255)
+    posted_at: datetime = Field(default_factory=utcnow)
+
+
+class Ballot(SQLModel, table=True):
+    """What was chosen. In an anonymous poll the ballot names nobody (member_id is NULL);
+    PollVoter records, apart, that the member voted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: str = Field(foreign_key="poll.id", index=True, max_length=16, ondelete="CASCADE")
+    member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="CASCADE"
+    )
+    choices: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    chat_key: str = Field(max_length=300)
+    cast_at: datetime = Field(default_factory=utcnow)
+
+
+class PollVoter(SQLModel, table=True):
+    """That a member voted (and, once, that they were reminded), never what they chose."""
+
+    poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=16, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    voted: bool = False
+    reminded: bool = False

@@ -45,7 +45,8 @@ class Reply:
     @property
     def texts(self) -> list[str]:
         # Babel separates numbers and units with (narrow) no-break spaces; tests read spaces.
-        return [render(m).replace("\u202f", " ").replace("\xa0", " ") for m in self.messages]
+        rendered = (render(m).replace("\u202f", " ").replace("\xa0", " ") for m in self.messages)
+        return [text for text in rendered if text]
 
     @property
     def text(self) -> str:

@@ -31,6 +31,8 @@ class TerminalOutbox:
 
     async def send(self, message: Outgoing) -> None:
         text = render(message)
+        if not text:
+            return
         self.out.write(text + "\n\n")
         self.out.flush()
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import html
 import re
 
-from bot.core.outgoing import AskLocation, Choice, OpenPrivateChat, Outgoing, Poll, Text
+from bot.core.outgoing import (
+    AskLocation,
+    Choice,
+    ClosePoll,
+    Invite,
+    OpenPrivateChat,
+    Outgoing,
+    Poll,
+    Text,
+)
 
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|s|code|pre|a)(?:\s[^>]*)?>", re.IGNORECASE)
@@ -20,8 +29,10 @@ def html_to_plain(text: str) -> str:
 
 def render(message: Outgoing) -> str:
     body = message.body
-    if isinstance(body, Text | AskLocation | OpenPrivateChat):
+    if isinstance(body, Text | AskLocation | OpenPrivateChat | Invite):
         return html_to_plain(body.text)
+    if isinstance(body, ClosePoll):
+        return ""  # nothing to stop in a terminal: the results follow as text
     if isinstance(body, Choice | Poll):
         question = body.text if isinstance(body, Choice) else body.question
         lines = [html_to_plain(question)]

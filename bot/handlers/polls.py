@@ -1,0 +1,541 @@
+"""Quick polls in group chats: created in one message or step by step, voted natively, by
+number or from a reminder; one tally across a chapter's chats; closed by deadline or by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.core.conversation import Conversation
+from bot.core.events import ChatRef, ChoiceMade, CommandMessage, Incoming, PollVote, TextMessage
+from bot.core.flow import Flow
+from bot.core.markup import Markup, escape
+from bot.core.notify import Notifier
+from bot.core.outgoing import ClosePoll, Option, Outgoing, Poll, Priority, Text
+from bot.core.router import Router
+from bot.core.services import Services
+from bot.core.voice import Voice
+from bot.handlers.chapter_admin import is_admin, may_run
+from bot.i18n.catalog import N_
+from bot.i18n.parsing import fold, split_list
+from bot.i18n.poll_input import PollDraft, parse_deadline, split_poll
+from bot.scheduling.outbox import OutboxStore
+from bot.storage.chapters import ChapterRepository
+from bot.storage.conversations import ConversationRepository
+from bot.storage.memberships import MembershipRepository
+from bot.storage.models import Member, PendingAction, PollRecord, utcnow
+from bot.storage.polls import PollRepository
+
+router = Router("polls")
+creating = router.include_flow(Flow("poll"))
+
+MAX_QUESTION = 300  # Telegram's own limits, so a poll can be native everywhere
+MAX_OPTION = 100
+MIN_OPTIONS, MAX_OPTIONS = 2, 10
+BAR_WIDTH = 10
+VOTE = "poll.vote"
+
+
+# -- creating --------------------------------------------------------------------------------
+
+
+@router.command("poll", description=N_("Start a quick poll in this group chat"))
+async def poll_command(conv: Conversation, command: CommandMessage) -> None:
+    if conv.incoming.is_direct:
+        conv.reply(conv._("Polls run in group chats: send /poll in your chapter's group chat."))
+        return
+    if not command.args.strip():
+        conv.finish()
+        await conv.enter(creating, "question")
+        return
+    await create_from_draft(conv, split_poll(command.args))
+
+
+def problems_with(voice: Voice, draft: PollDraft) -> str | None:
+    """What is wrong with a poll, in words, or None."""
+    if not draft.question:
+        return voice._("The poll needs a question.")
+    if len(draft.question) > MAX_QUESTION:
+        return voice._(
+            "The question is too long (at most %(limit)s characters).", limit=MAX_QUESTION
+        )
+    if len(draft.options) < MIN_OPTIONS:
+        return voice._("A poll needs at least two options, separated by |.")
+    if len(draft.options) > MAX_OPTIONS:
+        return voice._("A poll can have at most ten options.")
+    if any(len(option) > MAX_OPTION for option in draft.options):
+        return voice._("Each option can have at most %(limit)s characters.", limit=MAX_OPTION)
+    folded = [fold(option) for option in draft.options]
+    if len(set(folded)) != len(folded):
+        return voice._("Two options are the same; each option must be different.")
+    return None
+
+
+async def create_from_draft(conv: Conversation, draft: PollDraft) -> None:
+    usage = conv._(
+        "Usage: /poll Question? | Option 1 | Option 2 (up to 10), and if you like: "
+        "multiple, anonymous, hidden, closes friday 18:00."
+    )
+    problem = problems_with(conv, draft)
+    if problem:
+        conv.reply(Markup(f"{problem}\n{usage}"))
+        return
+    closes_at = None
+    if draft.deadline_text:
+        now = utcnow()
+        # The author's own language first: in a group the chat may speak another one.
+        language = conv.member.language or conv.language
+        closes_at = parse_deadline(draft.deadline_text, language, conv.member.timezone, now)
+        if closes_at is None:
+            conv.reply(
+                conv._(
+                    "I don't understand the deadline “%(deadline)s”. Try for example "
+                    "“closes friday 18:00” or “48h”.",
+                    deadline=draft.deadline_text,
+                )
+            )
+            return
+        if closes_at <= now:
+            conv.reply(
+                conv._("The deadline %(when)s has already passed.", when=conv.when(closes_at))
+            )
+            return
+    chat = conv.chat
+    polls = PollRepository(conv.session)
+    poll = polls.create(
+        question=draft.question,
+        options=draft.options,
+        author_id=conv.member.id,
+        chapter_id=chat.chapter_id if chat else None,
+        multiple=draft.multiple,
+        anonymous=draft.anonymous,
+        hidden_results=draft.hidden,
+        closes_at=closes_at,
+    )
+    others = other_chapter_chats(conv, poll)
+    if others:
+        await conv.enter(creating, "where", poll_id=poll.id)
+        return
+    post(conv, poll, [conv.chat_ref])
+
+
+def other_chapter_chats(conv: Conversation, poll: PollRecord) -> list[ChatRef]:
+    if poll.chapter_id is None:
+        return []
+    return [
+        ChatRef(c.platform, c.chat_id)
+        for c in ConversationRepository(conv.session).linked_chats(poll.chapter_id)
+        if ChatRef(c.platform, c.chat_id) != conv.chat_ref
+    ]
+
+
+def poll_body(poll: PollRecord) -> Poll:
+    options = tuple(Option(str(i), label) for i, label in enumerate(poll.options))
+    return Poll(
+        poll_id=poll.id,
+        question=poll.question,
+        options=options,
+        anonymous=poll.anonymous,
+        multiple=poll.multiple,
+    )
+
+
+def post(conv: Conversation, poll: PollRecord, chats: list[ChatRef]) -> None:
+    polls = PollRepository(conv.session)
+    for chat in chats:
+        polls.posted(poll, chat.platform, chat.chat_id)
+        conv.send(poll_body(poll), chat=chat)
+    if poll.closes_at:
+        conv.reply(conv._("The poll closes %(when)s.", when=conv.when(poll.closes_at)))
+
+
+@creating.prompt("where")
+async def ask_where(conv: Conversation) -> None:
+    poll = PollRepository(conv.session).get(conv.state.data["poll_id"])
+    chapter = (
+        ChapterRepository(conv.session).get(poll.chapter_id) if poll and poll.chapter_id else None
+    )
+    count = len(other_chapter_chats(conv, poll)) + 1 if poll else 1
+    conv.ask(
+        conv._(
+            "Post this poll here only, or in every chat of %(chapter)s?",
+            chapter=chapter.name if chapter else "",
+        ),
+        [
+            Option("here", conv._("Here only")),
+            Option(
+                "all",
+                conv.ngettext(
+                    "In the chapter's %(count)s chat",
+                    "In all %(count)s chats of the chapter",
+                    count,
+                ),
+            ),
+        ],
+    )
+
+
+@creating.answer("where")
+async def on_where(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    poll = PollRepository(conv.session).get(conv.state.data["poll_id"])
+    conv.finish()
+    if poll is None:
+        return
+    chats = [conv.chat_ref]
+    if event.keys[0] == "all":
+        chats += other_chapter_chats(conv, poll)
+    post(conv, poll, chats)
+
+
+# -- step by step ----------------------------------------------------------------------------
+
+
+@creating.prompt("question", accepts_text=True)
+async def ask_question(conv: Conversation) -> None:
+    conv.ask_text(conv._("What is the question of your poll?"))
+
+
+@creating.answer("question")
+async def on_question(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, TextMessage)
+    question = " ".join(event.text.split())
+    if len(question) > MAX_QUESTION:
+        conv.reply(
+            conv._("The question is too long (at most %(limit)s characters).", limit=MAX_QUESTION)
+        )
+        return
+    await conv.enter(creating, "options", question=question)
+
+
+@creating.prompt("options", accepts_text=True)
+async def ask_options(conv: Conversation) -> None:
+    conv.ask_text(
+        conv._(
+            "What are the options? Send them in one message, separated by | or on separate lines."
+        )
+    )
+
+
+@creating.answer("options")
+async def on_options(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, TextMessage)
+    draft = split_poll(conv.state.data["question"] + "\n" + event.text)
+    problem = problems_with(conv, draft)
+    if problem:
+        conv.reply(problem)
+        return
+    await conv.enter(
+        creating, "settings", options=[Option(str(i), o) for i, o in enumerate(draft.options)]
+    )
+
+
+@creating.prompt("settings")
+async def ask_settings(conv: Conversation) -> None:
+    conv.ask(
+        conv._("Any settings? Choose as many as you like, for example “1, 3”."),
+        [
+            Option("multiple", conv._("Several answers allowed")),
+            Option("anonymous", conv._("Anonymous")),
+            Option("hidden", conv._("Results hidden until the poll closes")),
+            Option("none", conv._("None of these")),
+        ],
+        multiple=True,
+    )
+
+
+@creating.answer("settings")
+async def on_settings(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    settings = [k for k in event.keys if k != "none"]
+    conv.remember(settings=settings)
+    await conv.enter(creating, "deadline")
+
+
+@creating.prompt("deadline", accepts_text=True)
+async def ask_deadline(conv: Conversation) -> None:
+    conv.ask(
+        conv._("When does the poll close? For example “friday 18:00” or “48h”."),
+        [Option("none", conv._("No deadline: I'll close it myself"))],
+    )
+
+
+@creating.answer("deadline")
+async def on_deadline(conv: Conversation, event: Incoming) -> None:
+    data = conv.state.data
+    draft = PollDraft(
+        question=data["question"],
+        options=[label for _key, label in data["options"]],
+        multiple="multiple" in data["settings"],
+        anonymous="anonymous" in data["settings"],
+        hidden="hidden" in data["settings"],
+    )
+    if isinstance(event, TextMessage):
+        text = event.text.strip()
+        language = conv.member.language or conv.language
+        closes_at = parse_deadline(text, language, conv.member.timezone, utcnow())
+        if closes_at is None or closes_at <= utcnow():
+            conv.reply(
+                conv._(
+                    "I don't understand the deadline “%(deadline)s”. Try for example "
+                    "“closes friday 18:00” or “48h”.",
+                    deadline=text,
+                )
+            )
+            return
+        draft.deadline_text = text
+    conv.finish()
+    await create_from_draft(conv, draft)
+
+
+# -- voting ----------------------------------------------------------------------------------
+
+
+def cast(conv: Conversation, poll: PollRecord, choices: list[int]) -> str | None:
+    """One ballot per member and poll, whichever chat or platform it comes from. Returns
+    what went wrong, in words, or None."""
+    if poll.closed_at is not None:
+        return conv._("This poll is closed: “%(question)s”.", question=poll.question)
+    polls = PollRepository(conv.session)
+    if not choices:
+        if polls.retract(poll, conv.member.id):
+            return None
+        return conv._("Anonymous votes cannot be taken back.")
+    if not polls.vote(poll, conv.member.id, choices, conv.chat_ref.key):
+        return conv._("You have already voted in this anonymous poll; your vote counts once.")
+    return None
+
+
+@router.on(PollVote)
+async def native_vote(conv: Conversation, event: Incoming) -> None:
+    """A vote in the platform's own poll (Telegram's poll_answer, Matrix poll responses).
+    Native votes get no answer: the platform shows them, and a group needs no echo."""
+    assert isinstance(event, PollVote)
+    poll = PollRepository(conv.session).get(event.poll_id)
+    if poll is None:
+        return
+    choices = [int(k) for k in event.option_keys if k.isdigit() and int(k) < len(poll.options)]
+    cast(conv, poll, choices if poll.multiple else choices[:1])
+
+
+def typed_choices(poll: PollRecord, text: str) -> list[int] | None:
+    """'2', 'Ghent', '1, 3' → option positions, or None if it is not an answer to this poll."""
+    labels = {fold(label): i for i, label in enumerate(poll.options)}
+    items = split_list(text) if poll.multiple else [text.strip()]
+    chosen: list[int] = []
+    for item in items:
+        item = item.strip().rstrip(".)")
+        if item.isdigit() and 1 <= int(item) <= len(poll.options):
+            chosen.append(int(item) - 1)
+        elif fold(item) in labels:
+            chosen.append(labels[fold(item)])
+        else:
+            return None
+    return list(dict.fromkeys(chosen)) or None
+
+
+@router.group_text
+async def typed_vote(conv: Conversation, event: TextMessage) -> None:
+    """In a group, a number or an option's text answers the chat's latest poll (and hears
+    that it is closed, if it is)."""
+    polls = PollRepository(conv.session).in_chat(
+        conv.chat_ref.platform, conv.chat_ref.chat_id, open_only=False
+    )
+    if not polls:
+        return
+    choices = typed_choices(polls[0], event.text)
+    if choices is not None:
+        problem = cast(conv, polls[0], choices)
+        if problem:
+            conv.reply(problem)
+
+
+@router.action(VOTE)
+async def reminded_vote(conv: Conversation, action: PendingAction, answer: str) -> None:
+    poll = PollRepository(conv.session).get(action.payload["poll_id"])
+    if poll is None:
+        conv.reply(conv._("That poll no longer exists."))
+        return
+    problem = cast(conv, poll, [int(answer)])
+    conv.reply(problem or conv._("Thank you, your vote is counted."))
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+def bar(share: float) -> str:
+    filled = round(share * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def results_text(voice: Voice, session: Session, poll: PollRecord, per_chat: bool = False) -> str:
+    polls = PollRepository(session)
+    counts, ballots, chats = polls.tally(poll)
+    lines = [voice._("<b>%(question)s</b>", question=poll.question)]
+    if poll.hidden_results and poll.closed_at is None:
+        if poll.closes_at:
+            lines.append(
+                voice._(
+                    "The results will be shown when the poll closes, %(when)s.",
+                    when=voice.when(poll.closes_at),
+                )
+            )
+        else:
+            lines.append(voice._("The results will be shown when the poll closes."))
+        lines.append(voice.ngettext("%(count)s vote so far.", "%(count)s votes so far.", ballots))
+        return Markup("\n".join(lines))
+    total = sum(counts.values())
+    for index, label in enumerate(poll.options):
+        share = counts[index] / total if total else 0.0
+        lines.append(
+            f"{escape(label)}\n{bar(share)} "
+            + voice._(
+                "%(percent)s (%(count)s)",
+                percent=voice.fmt.percent(share),
+                count=voice.fmt.number(counts[index]),
+            )
+        )
+    lines.append(voice.ngettext("%(count)s person voted.", "%(count)s people voted.", ballots))
+    if per_chat and len(chats) > 1:
+        lines.append(voice._("Each chat's share:"))
+        for chat_key, chat_counts in sorted(chats.items()):
+            lines.append(
+                f"• {escape(chat_key)}: "
+                + escape(
+                    voice.fmt.list(
+                        [
+                            f"{poll.options[i]} {voice.fmt.number(n)}"
+                            for i, n in sorted(chat_counts.items())
+                        ]
+                    )
+                )
+            )
+    if poll.closed_at is not None:
+        lines.append(voice._("This poll is closed."))
+    return Markup("\n".join(lines))
+
+
+def poll_in_view(conv: Conversation, open_only: bool) -> PollRecord | None:
+    polls = PollRepository(conv.session).in_chat(
+        conv.chat_ref.platform, conv.chat_ref.chat_id, open_only=open_only
+    )
+    return polls[0] if polls else None
+
+
+@router.command("results", description=N_("Results of this chat's latest poll"))
+async def results(conv: Conversation, command: CommandMessage) -> None:
+    poll = poll_in_view(conv, open_only=False)
+    if poll is None:
+        conv.reply(conv._("There is no poll in this chat yet. Start one with /poll."))
+        return
+    detail = fold(command.args) in {"chats", "detail", "details", "detail par chat", "per chat"}
+    conv.reply(results_text(conv, conv.session, poll, per_chat=detail))
+
+
+@router.command("polls", description=N_("The open polls of this chat"))
+async def list_polls(conv: Conversation, _command: CommandMessage) -> None:
+    polls = PollRepository(conv.session).in_chat(conv.chat_ref.platform, conv.chat_ref.chat_id)
+    if not polls:
+        conv.reply(conv._("No poll is open in this chat. Start one with /poll."))
+        return
+    lines = [conv.ngettext("%(count)s open poll:", "%(count)s open polls:", len(polls))]
+    for poll in polls:
+        line = f"• {escape(poll.question)}"
+        if poll.closes_at:
+            line += " " + conv._("(closes %(when)s)", when=conv.when(poll.closes_at))
+        lines.append(line)
+    conv.reply(Markup("\n".join(lines)))
+
+
+# -- closing ---------------------------------------------------------------------------------
+
+
+def may_close(conv: Conversation, poll: PollRecord) -> bool:
+    if poll.author_id == conv.member.id or is_admin(conv):
+        return True
+    chapter = ChapterRepository(conv.session).get(poll.chapter_id) if poll.chapter_id else None
+    return chapter is not None and may_run(conv, chapter)
+
+
+@router.command(
+    "closepoll", description=N_("Close this chat's latest poll (its author or an organizer)")
+)
+async def close_command(conv: Conversation, _command: CommandMessage) -> None:
+    poll = poll_in_view(conv, open_only=True)
+    if poll is None:
+        conv.reply(conv._("No poll is open in this chat."))
+        return
+    if not may_close(conv, poll):
+        conv.reply(conv._("Only the poll's author or the chapter's organizers can close it."))
+        return
+    close(conv.services, conv.session, poll)
+
+
+def close(services: Services, session: Session, poll: PollRecord) -> None:
+    """Close once: stop the native polls and post the results in every chat of the poll."""
+    PollRepository(session).close(poll)
+    notifier = Notifier(services, session)
+    store = OutboxStore(session)
+    for posted in PollRepository(session).chats(poll.id):
+        chat = ConversationRepository(session).find_chat(posted.platform, posted.chat_id)
+        voice = notifier.chat_voice(chat)
+        ref = ChatRef(posted.platform, posted.chat_id)
+        for body in (ClosePoll(poll.id), Text(results_text(voice, session, poll))):
+            store.enqueue(Outgoing(ref, body, priority=Priority.NOTICE, language=voice.language))
+
+
+@router.every(timedelta(minutes=1), name="polls.close-due")
+def close_due_polls(services: Services, session: Session, now: datetime | None = None) -> int:
+    """Deadlines pass even while the bot is down: due polls close at the next run."""
+    due = PollRepository(session).due(now or utcnow())
+    for poll in due:
+        close(services, session, poll)
+    return len(due)
+
+
+# -- reminding those who have not voted ------------------------------------------------------
+
+
+@router.command("pollremind", description=N_("Remind the chapter's members who have not voted"))
+async def remind(conv: Conversation, _command: CommandMessage) -> None:
+    poll = poll_in_view(conv, open_only=True)
+    if poll is None:
+        conv.reply(conv._("No poll is open in this chat."))
+        return
+    if not may_close(conv, poll):
+        conv.reply(conv._("Only the poll's author or the chapter's organizers can send reminders."))
+        return
+    if poll.chapter_id is None:
+        conv.reply(conv._("This chat is not linked to a chapter, so I don't know whom to remind."))
+        return
+    polls = PollRepository(conv.session)
+    voted = polls.voted_members(poll.id)
+    notifier = Notifier(conv.services, conv.session)
+    reminded = 0
+    for _membership, member in MembershipRepository(conv.session).members_of(poll.chapter_id):
+        if member.id in voted or not polls.mark_reminded(poll.id, member.id):
+            continue
+        if remind_member(notifier, poll, member):
+            reminded += 1
+    conv.reply(
+        conv.ngettext(
+            "I reminded %(count)s member who has not voted yet.",
+            "I reminded %(count)s members who have not voted yet.",
+            reminded,
+        )
+    )
+
+
+def remind_member(notifier: Notifier, poll: PollRecord, member: Member) -> bool:
+    def question(voice: Voice) -> tuple[str, list[Option]]:
+        text = voice._(
+            "A poll is waiting for your vote: <b>%(question)s</b>", question=poll.question
+        )
+        if poll.closes_at:
+            text += " " + voice._("(closes %(when)s)", when=voice.when(poll.closes_at))
+        options = [Option(str(i), label) for i, label in enumerate(poll.options)]
+        return Markup(text), options
+
+    return notifier.ask(member, VOTE, {"poll_id": poll.id}, question)

@@ -1,0 +1,155 @@
+"""Polls, the chats they run in, ballots (named or not), and who voted or was reminded."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime
+
+from sqlmodel import Session, col, delete, select
+
+from bot.storage.models import Ballot, PollChat, PollRecord, PollVoter, utcnow
+
+
+class PollRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(
+        self,
+        question: str,
+        options: list[str],
+        author_id: int,
+        chapter_id: int | None,
+        multiple: bool,
+        anonymous: bool,
+        hidden_results: bool,
+        closes_at: datetime | None,
+    ) -> PollRecord:
+        poll = PollRecord(
+            id="p" + secrets.token_urlsafe(6),
+            question=question,
+            options=options,
+            author_id=author_id,
+            chapter_id=chapter_id,
+            multiple=multiple,
+            anonymous=anonymous,
+            hidden_results=hidden_results,
+            closes_at=closes_at,
+        )
+        self.session.add(poll)
+        self.session.flush()
+        return poll
+
+    def get(self, poll_id: str) -> PollRecord | None:
+        return self.session.get(PollRecord, poll_id)
+
+    def posted(self, poll: PollRecord, platform: str, chat_id: str) -> None:
+        if self.session.get(PollChat, (poll.id, platform, chat_id)) is None:
+            self.session.add(PollChat(poll_id=poll.id, platform=platform, chat_id=chat_id))
+
+    def chats(self, poll_id: str) -> list[PollChat]:
+        return list(self.session.exec(select(PollChat).where(PollChat.poll_id == poll_id)))
+
+    def in_chat(self, platform: str, chat_id: str, open_only: bool = True) -> list[PollRecord]:
+        """The chat's polls, newest first."""
+        query = (
+            select(PollRecord)
+            .join(PollChat, PollChat.poll_id == PollRecord.id)
+            .where(PollChat.platform == platform, PollChat.chat_id == chat_id)
+            .order_by(col(PollRecord.created_at).desc())
+        )
+        if open_only:
+            query = query.where(col(PollRecord.closed_at).is_(None))
+        return list(self.session.exec(query))
+
+    def open_of_chapter(self, chapter_id: int) -> list[PollRecord]:
+        return list(
+            self.session.exec(
+                select(PollRecord)
+                .where(PollRecord.chapter_id == chapter_id, col(PollRecord.closed_at).is_(None))
+                .order_by(col(PollRecord.created_at).desc())
+            )
+        )
+
+    def due(self, now: datetime) -> list[PollRecord]:
+        return list(
+            self.session.exec(
+                select(PollRecord).where(
+                    col(PollRecord.closed_at).is_(None), col(PollRecord.closes_at) <= now
+                )
+            )
+        )
+
+    def close(self, poll: PollRecord) -> None:
+        poll.closed_at = utcnow()
+        self.session.add(poll)
+
+    # -- voting ----------------------------------------------------------------------------
+
+    def voter(self, poll_id: str, member_id: int) -> PollVoter:
+        found = self.session.get(PollVoter, (poll_id, member_id))
+        return found or PollVoter(poll_id=poll_id, member_id=member_id)
+
+    def has_voted(self, poll_id: str, member_id: int) -> bool:
+        return self.voter(poll_id, member_id).voted
+
+    def vote(self, poll: PollRecord, member_id: int, choices: list[int], chat_key: str) -> bool:
+        """Record a ballot; False when an anonymous ballot was already cast (it cannot be
+        found again to be replaced, by design). A named ballot replaces the previous one."""
+        voter = self.voter(poll.id, member_id)
+        if poll.anonymous:
+            if voter.voted:
+                return False
+            self.session.add(
+                Ballot(poll_id=poll.id, member_id=None, choices=choices, chat_key=chat_key)
+            )
+        else:
+            self.session.exec(
+                delete(Ballot).where(Ballot.poll_id == poll.id, Ballot.member_id == member_id)
+            )
+            self.session.add(
+                Ballot(poll_id=poll.id, member_id=member_id, choices=choices, chat_key=chat_key)
+            )
+        voter.voted = True
+        self.session.add(voter)
+        return True
+
+    def retract(self, poll: PollRecord, member_id: int) -> bool:
+        """A named vote taken back (Telegram sends an empty answer); anonymous ones stay."""
+        if poll.anonymous:
+            return False
+        self.session.exec(
+            delete(Ballot).where(Ballot.poll_id == poll.id, Ballot.member_id == member_id)
+        )
+        voter = self.voter(poll.id, member_id)
+        voter.voted = False
+        self.session.add(voter)
+        return True
+
+    def tally(self, poll: PollRecord) -> tuple[Counter[int], int, dict[str, Counter[int]]]:
+        """(votes per option, ballots, votes per option per chat)."""
+        per_option: Counter[int] = Counter()
+        per_chat: dict[str, Counter[int]] = {}
+        ballots = 0
+        for ballot in self.session.exec(select(Ballot).where(Ballot.poll_id == poll.id)):
+            ballots += 1
+            for choice in ballot.choices:
+                per_option[choice] += 1
+                per_chat.setdefault(ballot.chat_key, Counter())[choice] += 1
+        return per_option, ballots, per_chat
+
+    def voted_members(self, poll_id: str) -> set[int]:
+        rows = self.session.exec(
+            select(PollVoter.member_id).where(PollVoter.poll_id == poll_id, PollVoter.voted)
+        )
+        return set(rows)
+
+    def mark_reminded(self, poll_id: str, member_id: int) -> bool:
+        """True the first time only: each member is reminded at most once per poll."""
+        voter = self.voter(poll_id, member_id)
+        if voter.reminded:
+            return False
+        voter.reminded = True
+        self.session.add(voter)
+        return True
