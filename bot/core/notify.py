@@ -45,21 +45,28 @@ class Notifier:
         language = (chat.language if chat else None) or self.services.organization.default_language
         return Voice(self.services.catalogs.translator(language))
 
-    def reach(self, member: Member) -> tuple[ChatRef, Identity] | None:
-        """The member's most recent private conversation on a platform that still reaches them."""
+    def reach(self, member: Member, platform: str | None = None) -> tuple[ChatRef, Identity] | None:
+        """The member's most recent private conversation on a platform that still reaches
+        them (on `platform`, if given)."""
         identities = {
             i.platform: i
             for i in MemberRepository(self.session).identities(member.id)
             if i.unreachable_at is None
         }
         for chat in ConversationRepository(self.session).private_chats_of(member.id):
-            if chat.platform in identities:
+            if chat.platform in identities and platform in (None, chat.platform):
                 return ChatRef(chat.platform, chat.chat_id), identities[chat.platform]
         return None
 
-    def tell(self, member: Member, words: Words, priority: Priority = Priority.NOTICE) -> bool:
+    def tell(
+        self,
+        member: Member,
+        words: Words,
+        priority: Priority = Priority.NOTICE,
+        platform: str | None = None,
+    ) -> bool:
         voice = self.voice_for(member)
-        return self._send(member, voice, Text(words(voice)), priority)
+        return self._send(member, voice, Text(words(voice)), priority, platform)
 
     def ask(self, member: Member, kind: str, payload: dict, question: Question) -> bool:
         """A question answered outside any flow; the answer reaches the router's action."""
@@ -98,8 +105,15 @@ class Notifier:
         )
         OutboxStore(self.session).enqueue(message)
 
-    def _send(self, member: Member, voice: Voice, body: Body, priority: Priority) -> bool:
-        reached = self.reach(member)
+    def _send(
+        self,
+        member: Member,
+        voice: Voice,
+        body: Body,
+        priority: Priority,
+        platform: str | None = None,
+    ) -> bool:
+        reached = self.reach(member, platform)
         if reached is None:
             return False
         message = Outgoing(chat=reached[0], body=body, priority=priority, language=voice.language)

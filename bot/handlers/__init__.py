@@ -10,6 +10,7 @@ def all_routers() -> list[Router]:
         chapter_admin,
         chapter_chats,
         chapters,
+        connect,
         general,
         onboarding,
         polls,
@@ -26,4 +27,5 @@ def all_routers() -> list[Router]:
         chapter_admin.router,
         chapter_chats.router,
         polls.router,
+        connect.router,
     ]

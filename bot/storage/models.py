@@ -252,3 +252,12 @@ class PollVoter(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
     voted: bool = False
     reminded: bool = False
+
+
+class ConnectCode(SQLModel, table=True):
+    """A one-time code that joins a member's accounts on two platforms (/connect)."""
+
+    code: str = Field(primary_key=True, max_length=12)
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    expires_at: datetime
+    used_at: datetime | None = None
