@@ -58,7 +58,7 @@ async def test_two_accounts_become_one_member(chapters_bot: Harness) -> None:
     assert "Brussels" in reply.text and "membres" in reply.text
     # The code was single use, and the other account was told.
     reply = await say_on(bot, "matrix", "@nina:example.org", f"/connect {code}")
-    assert "unknown or has expired" in reply.text
+    assert "inconnu ou a expiré" in reply.text  # in Nina's language, on both accounts
     assert "Matrix" in (await bot.inbox("nina")).text
 
 
