@@ -25,7 +25,7 @@ from bot.core.outgoing import Outgoing, Text
 from bot.core.router import Router, merge
 from bot.core.services import Services
 from bot.i18n.locale import negotiate_language, normalize_language
-from bot.scheduling.outbox import OutboxStore
+from bot.scheduling.outbox import FILLED, OutboxStore
 from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
@@ -181,6 +181,9 @@ class Dispatcher:
                     replies.append(message)
                 else:
                     outbox.enqueue(message, conversation.recipients.get(message.id))
+            filled = session.info.get(FILLED, False)
+        if filled:
+            services.outbox_filled()
         for message in replies:
             await turn.outbox.send(message)
 

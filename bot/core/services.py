@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.config import Organization, Settings
 from bot.geo.gazetteer import Gazetteer
@@ -17,3 +18,10 @@ class Services:
     catalogs: Catalogs
     database: Database
     gazetteer: Gazetteer
+    # Called after a turn stored messages in the outbox: each adapter's sender wakes up at
+    # once instead of at its next poll.
+    outbox_listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def outbox_filled(self) -> None:
+        for listener in self.outbox_listeners:
+            listener()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.core.conversation import Conversation
-from bot.core.events import BotAdded, ChatMoved, ChoiceMade, CommandMessage, Incoming
+from bot.core.events import BotAdded, BotRemoved, ChatMoved, ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
+from bot.core.notify import Notifier
 from bot.core.outgoing import Option
 from bot.core.router import Router
 from bot.handlers.chapter_admin import is_admin, may_run
@@ -27,6 +28,29 @@ async def follow_moved_chat(conv: Conversation, event: Incoming) -> None:
         event.chat.platform, event.chat.chat_id, event.new_chat_id
     )
     conv.state_replaced = True
+
+
+@router.on(BotRemoved)
+async def removed_from_group(conv: Conversation, _event: Incoming) -> None:
+    """Removed from a chapter's chat: unlink it (invitations there would fail) and tell the
+    chapter's organizers, who may link another chat."""
+    chat = conv.chat
+    if chat is None or chat.chapter_id is None:
+        return
+    chapter = ChapterRepository(conv.session).get(chat.chapter_id)
+    ConversationRepository(conv.session).link(chat, None)
+    if chapter is None:
+        return
+    notifier = Notifier(conv.services, conv.session)
+    for organizer in MembershipRepository(conv.session).organizers_of(chapter.id):
+        notifier.tell(
+            organizer,
+            lambda voice: voice._(
+                "I was removed from a group chat of %(chapter)s, so it is no longer linked. "
+                "To link another one, add me to it and send /link there.",
+                chapter=chapter.name,
+            ),
+        )
 
 
 @router.on(BotAdded)

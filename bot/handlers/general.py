@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.core.conversation import Conversation
 from bot.core.events import (
-    BotRemoved,
     CommandMessage,
     Incoming,
     MemberJoined,
@@ -35,7 +34,6 @@ async def cancel(conv: Conversation, _command: CommandMessage) -> None:
         conv.reply(conv._("There is nothing to stop."))
 
 
-@router.on(BotRemoved)
 @router.on(MemberJoined)
 @router.on(MemberLeft)
 async def stay_quiet(_conv: Conversation, _event: Incoming) -> None:

@@ -14,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.router import Periodic
 from bot.core.services import Services
+from bot.scheduling.outbox import FILLED
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,12 @@ def run_periodic(services: Services, periodic: Periodic) -> None:
     try:
         with services.database.session() as session:
             periodic.run(services, session)
+            filled = session.info.get(FILLED, False)
     except Exception:
         log.exception("periodic job %s failed", periodic.name)
+        return
+    if filled:
+        services.outbox_filled()
 
 
 class Clock:

@@ -24,6 +24,8 @@ from bot.storage.models import Delivery, utcnow
 
 log = logging.getLogger(__name__)
 
+# Set on a session that stored messages (see Services.outbox_filled).
+FILLED = "outbox_filled"
 # A claimed row whose sender died is claimed again after this long.
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -39,6 +41,7 @@ class OutboxStore:
         self.session = session
 
     def enqueue(self, message: Outgoing, member_id: int | None = None) -> None:
+        self.session.info[FILLED] = True  # the turn's owner wakes the senders after commit
         self.session.add(
             Delivery(
                 message_id=message.id,

@@ -410,3 +410,18 @@ async def test_a_chat_that_gets_a_new_id_keeps_its_chapter_and_language(
         chats = {c.chat_id: c for c in session.exec(select(Chat)) if c.kind == "group"}
     assert set(chats) == {"supergroup-1"}
     assert chats["supergroup-1"].chapter_id == chapter(bot, "Brussels").id
+
+
+async def test_removed_from_a_linked_chat_the_bot_unlinks_it_and_tells_the_organizers(
+    chapters_bot: Harness,
+) -> None:
+    from bot.core.events import BotRemoved
+
+    bot = chapters_bot
+    await meet_organizers(bot)
+    await bot.say_in_group("/link Brussels", member="olga", chat="group-1")
+    await bot.inbox("olga")
+    await bot.send(BotRemoved(**bot._common("pia", None, "group-1")))
+    assert "no longer linked" in (await bot.inbox("olga")).text
+    with bot.app.services.database.session() as session:
+        assert session.exec(select(Chat).where(Chat.chat_id == "group-1")).one().chapter_id is None

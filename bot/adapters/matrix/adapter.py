@@ -111,6 +111,7 @@ class MatrixAdapter:
 
     async def _run(self) -> None:
         await self.drainer.start()
+        self.app.services.outbox_listeners.append(self.drainer.wake)
         self.sync.start()
 
     async def stop(self) -> None:
@@ -120,6 +121,8 @@ class MatrixAdapter:
                 await self._connecting
             self._connecting = None
         await self.sync.stop()
+        if self.drainer.wake in self.app.services.outbox_listeners:
+            self.app.services.outbox_listeners.remove(self.drainer.wake)
         await self.drainer.stop()
         await self.client.close()
 

@@ -85,14 +85,15 @@ StartBot = Callable[..., Awaitable[Bot]]
 
 @pytest.fixture
 async def start_bot(sqlite_url: str, locales_dir: Path, cache_dir: Path) -> AsyncIterator[StartBot]:
-    """start_bot(server, account=None, database_url=None, **adapter_options) → a ready Bot.
-    Each call is a fresh process as far as the bot knows: its own Application."""
+    """start_bot(server, account=None, database_url=None, org_file=None, **adapter_options)
+    → a ready Bot. Each call is a fresh process as far as the bot knows: its own Application."""
     bots: list[Bot] = []
 
     async def start(
         server: Synapse,
         account: RegisteredUser | None = None,
         database_url: str | None = None,
+        org_file: Path | None = None,
         **options: Any,
     ) -> Bot:
         account = account or server.register()
@@ -102,6 +103,8 @@ async def start_bot(sqlite_url: str, locales_dir: Path, cache_dir: Path) -> Asyn
             matrix_user=account.user_id,
             matrix_password=account.password,
         )
+        if org_file is not None:
+            settings = replace(settings, org_file=org_file)
         app = build_application(settings)
         adapter = MatrixAdapter(app, **options)
         bot = Bot(app, adapter, account)

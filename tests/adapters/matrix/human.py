@@ -12,6 +12,7 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    InviteEvent,
     RoomCreateResponse,
     RoomPreset,
     RoomSendResponse,
@@ -38,6 +39,7 @@ class Human:
         self.client.restore_login(account.user_id, account.device_id, account.access_token)
         self.timeline: dict[str, list[Event]] = defaultdict(list)
         self.invites: set[str] = set()
+        self.invite_state: dict[str, list[InviteEvent]] = defaultdict(list)
         self._cursor: dict[str, int] = defaultdict(int)
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
@@ -70,6 +72,8 @@ class Human:
                 for room_id, info in response.rooms.join.items():
                     self.timeline[room_id].extend(e.source for e in info.timeline.events)
                 self.invites.update(response.rooms.invite)
+                for room_id, invited in response.rooms.invite.items():
+                    self.invite_state[room_id].extend(invited.invite_state)
                 self._changed.notify_all()
 
     async def wait_until(self, condition: Callable[[], Any], timeout: float = DEFAULT_TIMEOUT):
