@@ -132,10 +132,12 @@ def other_chapter_chats(conv: Conversation, poll: PollRecord) -> list[ChatRef]:
 
 
 def poll_body(poll: PollRecord) -> Poll:
-    options = tuple(Option(str(i), label) for i, label in enumerate(poll.options))
+    # Like every outgoing text, the question and options are markup: the author's words
+    # are escaped.
+    options = tuple(Option(str(i), escape(label)) for i, label in enumerate(poll.options))
     return Poll(
         poll_id=poll.id,
-        question=poll.question,
+        question=escape(poll.question),
         options=options,
         anonymous=poll.anonymous,
         multiple=poll.multiple,
@@ -310,14 +312,16 @@ def cast(conv: Conversation, poll: PollRecord, choices: list[int]) -> str | None
 
 @router.on(PollVote)
 async def native_vote(conv: Conversation, event: Incoming) -> None:
-    """A vote in the platform's own poll (Telegram's poll_answer, Matrix poll responses).
-    Native votes get no answer: the platform shows them, and a group needs no echo."""
+    """A vote in the platform's own poll (Telegram's poll_answer and buttons, Matrix poll
+    responses). A counted vote gets no answer: the platform shows it."""
     assert isinstance(event, PollVote)
     poll = PollRepository(conv.session).get(event.poll_id)
     if poll is None:
         return
     choices = [int(k) for k in event.option_keys if k.isdigit() and int(k) < len(poll.options)]
-    cast(conv, poll, choices if poll.multiple else choices[:1])
+    problem = cast(conv, poll, choices if poll.multiple else choices[:1])
+    if problem:
+        conv.reply(problem)  # adapters show it to the voter alone where they can
 
 
 def typed_choices(poll: PollRecord, text: str) -> list[int] | None:
@@ -346,6 +350,15 @@ async def typed_vote(conv: Conversation, event: TextMessage) -> None:
     if not polls:
         return
     choices = typed_choices(polls[0], event.text)
+    if choices is not None and polls[0].anonymous and polls[0].closed_at is None:
+        # A number typed in the group would show everyone what this member chose.
+        conv.reply(
+            conv._(
+                "This poll is anonymous: please vote with the poll itself, so that your "
+                "choice stays private."
+            )
+        )
+        return
     if choices is not None:
         problem = cast(conv, polls[0], choices)
         if problem:

@@ -115,8 +115,12 @@ async def test_anonymous_ballots_name_nobody_and_count_once(chapters_bot: Harnes
     bot = chapters_bot
     await bot.onboard("ann")
     await bot.say_in_group("/poll Secret? | yes | no | anonymous", member="ann", chat=GROUP)
-    await bot.say_in_group("1", member="ann", chat=GROUP)
-    reply = await bot.say_in_group("2", member="ann", chat=GROUP)
+    reply = await bot.say_in_group("1", member="ann", chat=GROUP)
+    assert "anonymous" in reply.text and ballots(bot) == []  # not typed in the open
+    poll = the_poll(bot)
+    vote = bot._common("ann", None, GROUP)
+    assert (await bot.send(PollVote(poll_id=poll.id, option_keys=("0",), **vote))).messages == []
+    reply = await bot.send(PollVote(poll_id=poll.id, option_keys=("1",), **vote))
     assert "already voted" in reply.text
     assert [(b.member_id, b.choices) for b in ballots(bot)] == [(None, [0])]
     # Erasing her data keeps an anonymous ballot counted.
@@ -214,3 +218,14 @@ async def test_a_poll_step_by_step(chapters_bot: Harness) -> None:
     poll = the_poll(bot)
     assert poll.options == ["lundi", "mardi", "jeudi"]
     assert poll.multiple and poll.anonymous and poll.closes_at is not None
+
+
+async def test_the_author_s_words_are_shown_as_written(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    reply = await bot.say_in_group(
+        "/poll Fish & <b>chips</b>? | yes & no | <i>maybe</i>", member="ann", chat=GROUP
+    )
+    [poll] = [m.body for m in reply.messages if isinstance(m.body, Poll)]
+    assert poll.question == "Fish &amp; &lt;b&gt;chips&lt;/b&gt;?"  # markup-safe
+    assert "Fish & <b>chips</b>?" in reply.text  # and shown as typed
+    assert the_poll(bot).question == "Fish & <b>chips</b>?"  # stored as typed

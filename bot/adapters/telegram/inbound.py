@@ -11,12 +11,12 @@ from telegram import CallbackQuery as TgCallbackQuery
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.adapters.telegram import callbacks, keyboards
+from bot.adapters.telegram import callbacks, keyboards, polls
 from bot.adapters.telegram.callbacks import Pick, Toggle
 from bot.adapters.telegram.moderators import Moderators
 from bot.adapters.telegram.outbound import TelegramOutbox
 from bot.adapters.telegram.state import PLATFORM, TelegramState
-from bot.adapters.telegram.text import MAX_MESSAGE_LENGTH, plain_length
+from bot.adapters.telegram.text import MAX_MESSAGE_LENGTH, plain_length, to_plain
 from bot.app import Application
 from bot.core.events import (
     BotAdded,
@@ -37,8 +37,12 @@ from bot.core.events import (
     parse_command,
 )
 from bot.core.outbox import Outbox
+from bot.core.outgoing import Outgoing, Text
+from bot.storage.polls import PollRepository
 
 log = logging.getLogger(__name__)
+
+MAX_CALLBACK_ANSWER = 200
 
 # The updates the adapter asks Telegram for; anything else is never sent to it.
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
@@ -110,6 +114,7 @@ class Inbound:
         self.state = state
         self.moderators = moderators
         self.turn_outbox = turn_outbox
+        self.selections = polls.Selections()
 
     async def handle(self, update: Update) -> None:
         if update.callback_query is not None:
@@ -189,6 +194,10 @@ class Inbound:
     # -- buttons -----------------------------------------------------------------------
 
     async def _callback_query(self, update: Update, query: TgCallbackQuery) -> None:
+        vote = polls.decode(query.data)
+        if vote is not None:
+            await self._poll_press(update, query, vote)
+            return
         try:
             await query.answer()  # always, so that the button stops spinning
         except TelegramError as error:
@@ -250,7 +259,88 @@ class Inbound:
         except TelegramError as error:
             log.warning("%s on message %s failed: %s", method, message.message_id, error)
 
-    # -- polls and membership ----------------------------------------------------------
+    # -- polls ------------------------------------------------------------------------
+
+    async def _poll_press(
+        self, update: Update, query: TgCallbackQuery, press: polls.PollPress
+    ) -> None:
+        """A button of an anonymous poll: a vote, or a step in selecting several options.
+        The press is always answered, once, with what became of it (seen by the presser
+        alone)."""
+        answer: tuple[str | None, bool] = (None, False)
+        try:
+            answer = await self._poll_vote(update, query, press)
+        finally:
+            text, alert = answer
+            try:
+                if text:
+                    await query.answer(text[:MAX_CALLBACK_ANSWER], show_alert=alert)
+                else:
+                    await query.answer()
+            except TelegramError as error:
+                log.warning("could not answer callback query %s: %s", query.id, error)
+
+    async def _poll_vote(
+        self, update: Update, query: TgCallbackQuery, press: polls.PollPress
+    ) -> tuple[str | None, bool]:
+        """(what to answer the press with, whether as an alert to dismiss)."""
+        message = query.message
+        kind = chat_kind(message.chat) if message is not None else None
+        if message is None or kind is None:
+            return None, False
+        chat_id = message.chat.id
+        posted = self.state.posted_poll(press.ref, str(chat_id))
+        if posted is None or posted.get("native", True):
+            return None, False  # not a poll of ours (any more)
+        options: list[str] = posted["options"]
+        user_id = query.from_user.id
+        if posted["multiple"]:
+            if press.index is not None:
+                if not 0 <= press.index < len(options):
+                    return None, False
+                selected = self.selections.toggle(press.ref, chat_id, user_id, press.index)
+                shown = message.reply_markup if isinstance(message, Message) else None
+                return polls.selection_text(selected, polls.labels_of(shown)), False
+            chosen = self.selections.take(press.ref, chat_id, user_id)
+        else:
+            chosen = [press.index] if press.index is not None else []
+        keys = tuple(options[i] for i in chosen if 0 <= i < len(options))
+        if not keys:
+            return None, False  # nothing selected yet: nothing to cast
+        common = self._common(update, message.chat, kind, query.from_user)
+        vote = PollVote(poll_id=posted["poll"], option_keys=keys, **common)
+        return await self._cast(vote, posted["language"])
+
+    async def _cast(self, vote: PollVote, language: str) -> tuple[str | None, bool]:
+        """Hand the vote to the core and say what became of it. What the core says to the chat
+        about a button vote goes to the presser alone: the group needs no echo of it."""
+        before = self._ballots(vote.poll_id)
+        replies = _KeptReplies(self.turn_outbox(), vote.chat)
+        await self.app.dispatcher.handle(vote, replies)
+        if replies.texts:
+            return to_plain(replies.texts[0]).strip(), True
+        # The core answers no vote from a poll it takes for the platform's own, counted or
+        # refused: the ballots tell which (an anonymous ballot is never replaced).
+        _ = self.app.services.catalogs.translator(language).gettext
+        with self.app.services.database.session() as session:
+            repository = PollRepository(session)
+            poll = repository.get(vote.poll_id)
+            if poll is None:
+                return None, False
+            if repository.tally(poll)[1] > (before or 0):
+                return _("Your vote is counted."), False
+            if poll.closed_at is not None:
+                closed = _("This poll is closed: “%(question)s”.")
+                return closed % {"question": poll.question}, True
+        return _("You have already voted in this anonymous poll; your vote counts once."), True
+
+    def _ballots(self, poll_id: str) -> int | None:
+        with self.app.services.database.session() as session:
+            repository = PollRepository(session)
+            poll = repository.get(poll_id)
+            return repository.tally(poll)[1] if poll is not None else None
+
+    # -- native polls and membership ---------------------------------------------------
 
     async def _poll_answer(self, update: Update) -> None:
         answer = update.poll_answer
@@ -289,3 +379,18 @@ class Inbound:
             await self._dispatch(BotAdded(title=chat.title, **common))
         else:
             await self._dispatch(BotRemoved(**common))
+
+
+class _KeptReplies:
+    """A turn's outbox that keeps the texts for one chat instead of sending them there."""
+
+    def __init__(self, outbox: Outbox, chat: ChatRef) -> None:
+        self.outbox = outbox
+        self.chat = chat
+        self.texts: list[str] = []
+
+    async def send(self, message: Outgoing) -> None:
+        if message.chat == self.chat and isinstance(message.body, Text):
+            self.texts.append(message.body.text)
+            return
+        await self.outbox.send(message)

@@ -32,7 +32,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.adapters.telegram import keyboards
+from bot.adapters.telegram import keyboards, polls
 from bot.adapters.telegram.callbacks import MAX_CALLBACK_DATA
 from bot.adapters.telegram.ratelimit import retry_after_seconds
 from bot.adapters.telegram.state import PLATFORM, TelegramState
@@ -42,6 +42,7 @@ from bot.core.outbox import DeliveryFailed
 from bot.core.outgoing import (
     AskLocation,
     Choice,
+    ClosePoll,
     Invite,
     OpenPrivateChat,
     Outgoing,
@@ -110,6 +111,7 @@ class TelegramOutbox:
             OpenPrivateChat: self._open_private_chat,
             Poll: self._poll,
             Invite: self._invite,
+            ClosePoll: self._close_poll,
         }
 
     # -- the outbox protocol -----------------------------------------------------------
@@ -273,20 +275,86 @@ class TelegramOutbox:
         await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))
 
     async def _poll(self, chat_id: int | str, body: Poll, message: Outgoing) -> None:
+        """A named poll is Telegram's own, not anonymous (the core needs each voter's
+        poll_answer for one ballot per member); an anonymous one is a message with buttons,
+        as Telegram's anonymous polls tell nobody who voted (see polls.py)."""
+        if body.anonymous:
+            await self._button_poll(chat_id, body, message)
+            return
         sent = await self._call(
             "sendPoll",
             self.bot.send_poll,
             chat_id=chat_id,
             question=to_plain(body.question)[:MAX_POLL_QUESTION],
             options=[to_plain(o.label)[:MAX_POLL_OPTION] for o in body.options],
-            is_anonymous=body.anonymous,
+            is_anonymous=False,
             allows_multiple_answers=body.multiple,
         )
         assert sent.poll is not None
         kind = "direct" if is_private(chat_id) else "group"
+        keys = [o.key for o in body.options]
         self.state.remember_poll(
-            sent.poll.id, body.poll_id, [o.key for o in body.options], str(chat_id), kind
+            sent.poll.id, body.poll_id, keys, str(chat_id), kind, sent.message_id
         )
+        posted = {"poll": body.poll_id, "message": sent.message_id, "native": True}
+        self.state.remember_posted_poll(polls.poll_ref(body.poll_id), str(chat_id), posted)
+
+    async def _button_poll(self, chat_id: int | str, body: Poll, message: Outgoing) -> None:
+        ref = polls.poll_ref(body.poll_id)
+        labels = [to_plain(o.label)[:MAX_POLL_OPTION] for o in body.options]
+        cast_label = None
+        if body.multiple:
+            cast_label = self.catalogs.translator(message.language).gettext("Done")
+        question = html.escape(to_plain(body.question)[:MAX_POLL_QUESTION], quote=False)
+        # The options in full (a button shows one line of its label), without numbers: a vote
+        # typed in the group would show everyone who chose what.
+        lines = [f"📊 <b>{question}</b>", ""]
+        lines += [f"• {html.escape(label, quote=False)}" for label in labels]
+        markup = polls.keyboard(ref, labels, cast_label)
+        sent = await self._send_text(chat_id, "\n".join(lines), message, markup)
+        posted = {
+            "poll": body.poll_id,
+            "message": sent.message_id,
+            "native": False,
+            "options": [o.key for o in body.options],
+            "multiple": body.multiple,
+            "language": message.language,
+        }
+        self.state.remember_posted_poll(ref, str(chat_id), posted)
+
+    async def _close_poll(self, chat_id: int | str, body: ClosePoll, message: Outgoing) -> None:
+        """Stop the native poll, or take the buttons off an anonymous one; nothing if this
+        chat never got the poll from us. The core posts the results next."""
+        posted = self.state.posted_poll(polls.poll_ref(body.poll_id), str(chat_id))
+        if posted is None:
+            return
+        try:
+            if posted["native"]:
+                await self._call(
+                    "stopPoll",
+                    self.bot.stop_poll,
+                    chat_id=chat_id,
+                    message_id=posted["message"],
+                )
+            else:
+                await self._call(
+                    "editMessageReplyMarkup",
+                    self.bot.edit_message_reply_markup,
+                    chat_id=chat_id,
+                    message_id=posted["message"],
+                    reply_markup=None,
+                )
+        except CallFailed as failed:
+            if not isinstance(failed.error, BadRequest):
+                raise
+            # Already stopped, deleted by someone, or too old to edit: nothing left to close.
+            log.info(
+                "poll %s in %s not closed by %s: %s",
+                body.poll_id,
+                chat_id,
+                failed.method,
+                failed.error.message,
+            )
 
     async def _invite(self, chat_id: int | str, body: Invite, message: Outgoing) -> None:
         target = body.target_chat

@@ -40,15 +40,38 @@ class TelegramState:
     # -- polls: poll_answer carries only Telegram's poll id ----------------------------
 
     def remember_poll(
-        self, telegram_poll_id: str, poll_id: str, option_keys: list[str], chat_id: str, kind: str
+        self,
+        telegram_poll_id: str,
+        poll_id: str,
+        option_keys: list[str],
+        chat_id: str,
+        kind: str,
+        message_id: int | None = None,
     ) -> None:
         self._set(
             f"poll:{telegram_poll_id}",
-            {"poll": poll_id, "options": option_keys, "chat": chat_id, "kind": kind},
+            {
+                "poll": poll_id,
+                "options": option_keys,
+                "chat": chat_id,
+                "kind": kind,
+                "message": message_id,
+            },
         )
 
     def poll(self, telegram_poll_id: str) -> dict[str, Any] | None:
         return self._get(f"poll:{telegram_poll_id}")
+
+    # -- polls: what was posted in each chat, to stop it (and to vote with buttons) ----
+
+    def remember_posted_poll(self, ref: str, chat_id: str, posted: dict[str, Any]) -> None:
+        """`ref` is the poll's name in callback data (polls.poll_ref); `posted` holds at least
+        "poll" (the core's id), "message" (its message id) and "native" (a Telegram poll, or
+        a message with buttons)."""
+        self._set(f"posted-poll:{ref}:{chat_id}", posted)
+
+    def posted_poll(self, ref: str, chat_id: str) -> dict[str, Any] | None:
+        return self._get(f"posted-poll:{ref}:{chat_id}")
 
     # -- prompt ids too long for callback data -----------------------------------------
 

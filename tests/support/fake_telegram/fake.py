@@ -28,6 +28,7 @@ class FakeTelegram(BotApi):
         self._person_ids = itertools.count(1001)
         self._group_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
+        self._pressed: dict[int, str] = {}  # update id of a press → its callback query id
 
     async def __aenter__(self) -> FakeTelegram:
         await self.start()
@@ -137,7 +138,14 @@ class FakeTelegram(BotApi):
         query = shapes.callback_query(
             query_id, person.json(), copy.deepcopy(current), chat.instance, chosen["callback_data"]
         )
-        return self.push_update("callback_query", query)
+        update_id = self.push_update("callback_query", query)
+        self._pressed[update_id] = query_id
+        return update_id
+
+    def answer_to_press(self, update_id: int) -> Json | None:
+        """How the bot answered the press that made update `update_id` (answerCallbackQuery's
+        parameters: the text the presser alone sees, if any), or None while unanswered."""
+        return self.callback_queries[self._pressed[update_id]]
 
     def vote(self, person: Person, poll_message: Json, option_ids: list[int]) -> int | None:
         state = self.polls[poll_message["poll"]["id"]]
@@ -152,6 +160,13 @@ class FakeTelegram(BotApi):
         return self.push_update(
             "poll_answer", shapes.poll_answer(state.poll_id, person.json(), list(option_ids))
         )
+
+    def retract_vote(self, person: Person, poll_message: Json) -> int | None:
+        """`person` takes their vote back ("Retract vote" in the app): a poll_answer with no
+        options, for a poll that is not anonymous."""
+        state = self.polls[poll_message["poll"]["id"]]
+        assert state.answers.get(person.id), "nothing to retract"
+        return self.vote(person, poll_message, [])
 
     def add_bot(self, person: Person, chat: Chat, *, as_admin: bool = False) -> int:
         """`person` adds the bot to a group: my_chat_member, then the service message."""
