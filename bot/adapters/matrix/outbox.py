@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import ClientError
 from nio import AsyncClient, ErrorResponse, RoomInviteResponse, RoomSendResponse
 
-from bot.adapters.matrix.render import KEYCAPS, MatrixEvent, Renderer
-from bot.adapters.matrix.store import PLATFORM, MatrixStore, PromptRecord
+from bot.adapters.matrix.render import KEYCAPS, UNSTABLE_POLL_START, MatrixEvent, Renderer
+from bot.adapters.matrix.store import PLATFORM, MatrixStore, PollStartRecord, PromptRecord
 from bot.core.outbox import DeliveryFailed, Outbox
-from bot.core.outgoing import Choice, Invite, Outgoing, Poll
+from bot.core.outgoing import Choice, ClosePoll, Invite, Outgoing, Poll
 from bot.scheduling.outbox import OutboxStore
 from bot.storage.database import Database
 
@@ -65,7 +65,7 @@ class MatrixOutbox:
         deadline = time.monotonic() + self.patience
         if isinstance(body, Invite):
             await self._invite(body, message, deadline)
-        for index, event in enumerate(self.renderer.render(message)):
+        for index, event in enumerate(self._events(message)):
             tx_id, what = f"{message.id}.{index}", f"message {message.id} to {room_id}"
             event_id = await self.send_event(room_id, event, tx_id, deadline, what)
             log.debug("message %s delivered to %s as %s", message.id, room_id, event_id)
@@ -73,6 +73,18 @@ class MatrixOutbox:
                 await self._offer_reactions(room_id, event_id, body, message.id)
             elif isinstance(body, Poll):
                 self.store.save_poll(event_id, body.poll_id)
+                start = PollStartRecord(event_id, unstable=UNSTABLE_POLL_START in event.content)
+                self.store.save_poll_start(body.poll_id, room_id, start)
+
+    def _events(self, message: Outgoing) -> list[MatrixEvent]:
+        body = message.body
+        if isinstance(body, ClosePoll):
+            start = self.store.poll_start(body.poll_id, message.chat.chat_id)
+            if start is None:
+                log.info("no poll %s was started in %s: nothing to end", body.poll_id, message.chat)
+                return []
+            return [self.renderer.poll_end(start, message.language)]
+        return self.renderer.render(message)
 
     async def send_event(
         self,

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.adapters.matrix.store import PollStartRecord
 from bot.core.markup import escape
 from bot.core.outgoing import (
     AskLocation,
@@ -25,6 +26,8 @@ HTML_FORMAT = "org.matrix.custom.html"
 KEYCAPS = (*(f"{digit}\ufe0f\u20e3" for digit in "123456789"), "\U0001f51f")
 POLL_START = "m.poll.start"
 UNSTABLE_POLL_START = "org.matrix.msc3381.poll.start"
+POLL_END = "m.poll.end"
+UNSTABLE_POLL_END = "org.matrix.msc3381.poll.end"
 UNSTABLE_TEXT = "org.matrix.msc1767.text"
 
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
@@ -133,7 +136,8 @@ class Renderer:
             [question, *(f"{n}. {label}" for n, (_k, label) in enumerate(labels, 1))]
         )
         limit = len(labels) if poll.multiple else 1
-        # Results hidden until the poll ends when votes must not sway each other.
+        # An anonymous poll hides the tally until it ends ("undisclosed"). Its answers stay
+        # room events that every member can read: Matrix has no secret ballot.
         stable_kind = "m.undisclosed" if poll.anonymous else "m.disclosed"
         unstable_kind = "org.matrix.msc3381.poll." + stable_kind.removeprefix("m.")
         return MatrixEvent(
@@ -159,6 +163,21 @@ class Renderer:
                 "body": fallback,
             },
         )
+
+    def poll_end(self, start: PollStartRecord, language: str) -> MatrixEvent:
+        """Ends the poll `start` began (a ClosePoll: the MatrixOutbox knows the start event);
+        clients stop taking answers and show the final tally. The results follow as text."""
+        # Already translated for the core's results: the fallback of clients without polls.
+        fallback = self.catalogs.translator(language).gettext("This poll is closed.")
+        content: dict[str, Any] = {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": start.event_id},
+            "m.text": [{"body": fallback}],
+            "body": fallback,
+        }
+        if start.unstable:
+            content[UNSTABLE_POLL_END] = {}
+            content[UNSTABLE_TEXT] = fallback
+        return MatrixEvent(POLL_END, content)
 
     def private_chat_pointer(self, body: OpenPrivateChat, message: Outgoing) -> str:
         _ = self.catalogs.translator(message.language).gettext

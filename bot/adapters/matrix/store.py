@@ -2,7 +2,9 @@
 
 Keys: `session` (user, device, access token), `sync_token` (next_batch), `room:<room id>`
 (what the bot knows about a room), `prompt:<event id>` and `poll:<event id>` (which neutral
-prompt or poll a sent event carries, so that reactions and poll answers can be mapped back).
+prompt or poll a sent event carries, so that reactions and poll answers can be mapped back),
+`poll-start:<poll id>:<room id>` (the event that started a poll in a room, so that it can be
+ended).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class RoomRecord:
     inviter: str | None = None
     encrypted: bool = False
     encryption_notice_sent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PollStartRecord:
+    event_id: str
+    unstable: bool  # the start also carried the unstable (MSC3381) form: so does the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +129,10 @@ class MatrixStore:
     def poll(self, event_id: str) -> str | None:
         value = self._get(f"poll:{event_id}")
         return value if isinstance(value, str) else None
+
+    def save_poll_start(self, poll_id: str, room_id: str, record: PollStartRecord) -> None:
+        self._set(f"poll-start:{poll_id}:{room_id}", asdict(record))
+
+    def poll_start(self, poll_id: str, room_id: str) -> PollStartRecord | None:
+        value = self._get(f"poll-start:{poll_id}:{room_id}")
+        return PollStartRecord(**value) if isinstance(value, dict) else None

@@ -191,3 +191,18 @@ class Human:
     async def react(self, room_id: str, event_id: str, key: str) -> str:
         relation = {"rel_type": "m.annotation", "event_id": event_id, "key": key}
         return await self.send(room_id, "m.reaction", {"m.relates_to": relation})
+
+    async def answer_poll(
+        self, room_id: str, start_event_id: str, answers: list[str], *, unstable: bool = False
+    ) -> str:
+        """A poll response, under the stable name or the unstable (MSC3381) one."""
+        relation = {"rel_type": "m.reference", "event_id": start_event_id}
+        content: dict[str, Any]
+        if unstable:
+            content = {
+                "m.relates_to": relation,
+                "org.matrix.msc3381.poll.response": {"answers": answers},
+            }
+            return await self.send(room_id, "org.matrix.msc3381.poll.response", content)
+        content = {"m.relates_to": relation, "m.selections": answers}
+        return await self.send(room_id, "m.poll.response", content)
