@@ -55,6 +55,7 @@ class Poll:
     options: tuple[Option, ...]
     anonymous: bool = False
     multiple: bool = False
+    hidden: bool = False  # results shown only once the poll closes
 
 
 def new_message_id() -> str:

@@ -141,6 +141,7 @@ def poll_body(poll: PollRecord) -> Poll:
         options=options,
         anonymous=poll.anonymous,
         multiple=poll.multiple,
+        hidden=poll.hidden_results,
     )
 
 

@@ -142,7 +142,9 @@ async def test_a_named_ballot_goes_with_a_member_who_forgets(chapters_bot: Harne
 async def test_hidden_results_stay_hidden_until_close(chapters_bot: Harness) -> None:
     bot = chapters_bot
     await linked_group(bot)
-    await bot.say_in_group("/poll Hidden? | a | b | hidden", member="olga", chat=GROUP)
+    reply = await bot.say_in_group("/poll Hidden? | a | b | hidden", member="olga", chat=GROUP)
+    [body] = [m.body for m in reply.messages if isinstance(m.body, Poll)]
+    assert body.hidden and not body.anonymous  # adapters keep native tallies out of sight
     await bot.say_in_group("1", member="pia", chat=GROUP)
     reply = await bot.say_in_group("/results", member="pia", chat=GROUP)
     assert "when the poll closes" in reply.text and "100%" not in reply.text

@@ -138,7 +138,7 @@ class Renderer:
         limit = len(labels) if poll.multiple else 1
         # An anonymous poll hides the tally until it ends ("undisclosed"). Its answers stay
         # room events that every member can read: Matrix has no secret ballot.
-        stable_kind = "m.undisclosed" if poll.anonymous else "m.disclosed"
+        stable_kind = "m.undisclosed" if poll.anonymous or poll.hidden else "m.disclosed"
         unstable_kind = "org.matrix.msc3381.poll." + stable_kind.removeprefix("m.")
         return MatrixEvent(
             POLL_START,

@@ -38,7 +38,6 @@ from bot.core.events import (
 )
 from bot.core.outbox import Outbox
 from bot.core.outgoing import Outgoing, Text
-from bot.storage.polls import PollRepository
 
 log = logging.getLogger(__name__)
 
@@ -312,33 +311,15 @@ class Inbound:
         return await self._cast(vote, posted["language"])
 
     async def _cast(self, vote: PollVote, language: str) -> tuple[str | None, bool]:
-        """Hand the vote to the core and say what became of it. What the core says to the chat
-        about a button vote goes to the presser alone: the group needs no echo of it."""
-        before = self._ballots(vote.poll_id)
+        """Hand the vote to the core and say what became of it. The core answers only a
+        refused vote; what it says goes to the presser alone: the group needs no echo."""
         replies = _KeptReplies(self.turn_outbox(), vote.chat)
         await self.app.dispatcher.handle(vote, replies)
         if replies.texts:
             return to_plain(replies.texts[0]).strip(), True
-        # The core answers no vote from a poll it takes for the platform's own, counted or
-        # refused: the ballots tell which (an anonymous ballot is never replaced).
-        _ = self.app.services.catalogs.translator(language).gettext
-        with self.app.services.database.session() as session:
-            repository = PollRepository(session)
-            poll = repository.get(vote.poll_id)
-            if poll is None:
-                return None, False
-            if repository.tally(poll)[1] > (before or 0):
-                return _("Your vote is counted."), False
-            if poll.closed_at is not None:
-                closed = _("This poll is closed: “%(question)s”.")
-                return closed % {"question": poll.question}, True
-        return _("You have already voted in this anonymous poll; your vote counts once."), True
-
-    def _ballots(self, poll_id: str) -> int | None:
-        with self.app.services.database.session() as session:
-            repository = PollRepository(session)
-            poll = repository.get(poll_id)
-            return repository.tally(poll)[1] if poll is not None else None
+        return self.app.services.catalogs.translator(language).gettext(
+            "Your vote is counted."
+        ), False
 
     # -- native polls and membership ---------------------------------------------------
 

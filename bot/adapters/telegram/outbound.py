@@ -277,8 +277,10 @@ class TelegramOutbox:
     async def _poll(self, chat_id: int | str, body: Poll, message: Outgoing) -> None:
         """A named poll is Telegram's own, not anonymous (the core needs each voter's
         poll_answer for one ballot per member); an anonymous one is a message with buttons,
-        as Telegram's anonymous polls tell nobody who voted (see polls.py)."""
-        if body.anonymous:
+        as Telegram's anonymous polls tell nobody who voted (see polls.py). A poll whose
+        results stay hidden until it closes uses buttons too: a native poll shows the
+        results to everyone who voted."""
+        if body.anonymous or body.hidden:
             await self._button_poll(chat_id, body, message)
             return
         sent = await self._call(
