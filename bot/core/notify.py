@@ -95,16 +95,6 @@ class Notifier:
         )
         return self._send(member, voice, body, Priority.NOTICE)
 
-    def tell_chat(self, chat: Chat, words: Words) -> None:
-        voice = self.chat_voice(chat)
-        message = Outgoing(
-            chat=ChatRef(chat.platform, chat.chat_id),
-            body=Text(words(voice)),
-            priority=Priority.NOTICE,
-            language=voice.language,
-        )
-        OutboxStore(self.session).enqueue(message)
-
     def _send(
         self,
         member: Member,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from bot.core.flow import Flow
 
@@ -32,9 +32,6 @@ class Periodic:
     name: str
     interval: timedelta
     run: PeriodicFn
-
-
-F = TypeVar("F")
 
 
 @dataclass(frozen=True, slots=True)

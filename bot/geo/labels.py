@@ -22,9 +22,3 @@ def display_name(place: Place, typed: str | None) -> str:
         cleaned = " ".join(typed.split())
         return cleaned if any(c.isupper() for c in cleaned) else cleaned.title()
     return place.name
-
-
-def country_name(country_code: str | None, language: str) -> str:
-    if not country_code:
-        return ""
-    return Locale.parse(language).territories.get(country_code, country_code)

@@ -31,7 +31,7 @@ from bot.i18n.parsing import parse_coordinates
 from bot.storage.chapters import ChapterRepository, NearbyChapter
 from bot.storage.members import MemberRepository
 from bot.storage.memberships import MembershipRepository
-from bot.storage.models import Chapter, Member, utcnow
+from bot.storage.models import Member, utcnow
 
 router = Router("onboarding")
 onboarding = router.include_flow(Flow("onboarding"))
@@ -61,10 +61,6 @@ def interest_label(conv: Conversation, key: str) -> str:
         if interest.key == key and interest.labels:
             return interest.labels.get(conv.language) or interest.labels.get("en") or key
     return conv._(BUILT_IN_INTERESTS[key]) if key in BUILT_IN_INTERESTS else key
-
-
-def chapter_description(chapter: Chapter, language: str) -> str:
-    return chapter.descriptions.get(language) or ""
 
 
 # -- entry points ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
@@ -50,14 +50,8 @@ class Formatter:
         without_year = _YEAR.sub("", pattern).strip(" ,")
         return format_date(self._local(moment), format=without_year, locale=self.language)
 
-    def date(self, moment: datetime) -> str:
-        return format_date(self._local(moment), format="long", locale=self.language)
-
     def time(self, moment: datetime) -> str:
         return format_time(self._local(moment), format="short", locale=self.language)
-
-    def datetime(self, moment: datetime) -> str:
-        return format_datetime(self._local(moment), format="medium", locale=self.language)
 
     def list(self, items: Sequence[str]) -> str:
         return format_list(list(items), locale=self.language) if items else ""
