@@ -2,28 +2,63 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.config import ChapterSpec, slugify
-from bot.geo.distance import bounding_box, haversine_km
+from bot.geo.distance import EARTH_RADIUS_KM, bounding_box, haversine_km
 from bot.i18n.parsing import fold
 from bot.storage.memberships import MembershipRepository
-from bot.storage.models import Chapter
+from bot.storage.models import Chapter, geo_band
 
-FIRST_SEARCH_KM = 25.0
-# Built once (it runs for every newcomer); the (latitude, longitude) index covers it.
-_CHAPTER_TABLE = Chapter.__table__  # type: ignore[attr-defined]
-# Core, not ORM: it runs for every newcomer and returns plain tuples.
-_IN_BOX = sa_select(
-    _CHAPTER_TABLE.c.id, _CHAPTER_TABLE.c.latitude, _CHAPTER_TABLE.c.longitude
-).where(
-    _CHAPTER_TABLE.c.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
-    _CHAPTER_TABLE.c.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
-)
+# The first box is sized from the spacing of chapters that earlier searches met (kept per
+# database connection, so it follows the data): SAFETY times the radius that usually holds
+# `limit` chapters makes a second query rare while keeping the box small.
+FIRST_SPACING_KM = 10.0
+SAFETY = 2.5
+_SPACING_KEY = "chapterbot.chapter_spacing_km"
+_CHAPTER = Chapter.__table__.c  # type: ignore[attr-defined]
+
+
+@functools.cache  # built once per shape: nearest() runs for every newcomer
+def _nearest_in_box(spans: int, slots: int) -> SelectOfScalar[Chapter]:
+    """The `limit` chapters nearest a point (unit vector x, y, z) inside a box, loaded whole.
+
+    The box is one index range per latitude band (the band is matched by equality, so each is
+    a seek on longitude), and `spans` longitude ranges: two when it crosses ±180°. The bands
+    fill `slots` parameters, a power of two (the last band repeated): a few fixed statements,
+    where an expanding IN would be rewritten on every call. The database ranks by squared
+    chord, which orders like the great-circle distance and needs only arithmetic; the inner
+    query reads the index alone and only the winners are loaded.
+    """
+    x, y, z = bindparam("x"), bindparam("y"), bindparam("z")
+    dx, dy, dz = _CHAPTER.geo_x - x, _CHAPTER.geo_y - y, _CHAPTER.geo_z - z
+    chord2 = dx * dx + dy * dy + dz * dz
+    longitude = or_(
+        *(
+            _CHAPTER.longitude.between(bindparam(f"min_lon{i}"), bindparam(f"max_lon{i}"))
+            for i in range(spans)
+        )
+    )
+    best = (
+        sa_select(_CHAPTER.id)
+        .where(
+            _CHAPTER.geo_band.in_([bindparam(f"band{i}") for i in range(slots)]),
+            longitude,
+            _CHAPTER.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+            chord2 <= bindparam("max_chord2"),
+        )
+        .order_by(chord2)
+        .limit(bindparam("limit"))
+    )
+    return select(Chapter).where(col(Chapter.id).in_(best))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,37 +154,72 @@ class ChapterRepository:
     def nearest(
         self, latitude: float, longitude: float, limit: int = 3, max_km: float = 500.0
     ) -> list[NearbyChapter]:
-        """The closest chapters within max_km: a bounding box on the (latitude, longitude)
-        index that grows until it holds enough, haversine on the few inside, and only the
-        winners loaded whole."""
-        radius = min(FIRST_SEARCH_KM, max_km)
-        while True:
-            min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
-            if min_lon < -180 or max_lon > 180:  # the box crosses the antimeridian
-                min_lon, max_lon = -180.0, 180.0
-            rows = self.session.connection().execute(
-                _IN_BOX,
-                {
-                    "min_lat": min_lat,
-                    "max_lat": max_lat,
-                    "min_lon": min_lon,
-                    "max_lon": max_lon,
-                },
-            )
-            distances = sorted(
-                (d, chapter_id)
-                for chapter_id, lat, lon in rows
-                if (d := haversine_km(latitude, longitude, lat, lon)) <= radius
-            )
-            # The box is a superset of the circle: what lies inside the circle is exact.
-            if len(distances) >= limit or radius >= max_km:
-                break
-            radius = min(radius * 4, max_km)
-        winners = distances[:limit]
-        loaded = {
-            c.id: c
-            for c in self.session.exec(
-                select(Chapter).where(col(Chapter.id).in_([i for _d, i in winners]))
-            )
+        """The closest chapters within max_km, nearest first.
+
+        Each try is one query for the best `limit` chapters in a box around the point. If the
+        box holds fewer it grows (unless it already holds the whole max_km circle); if the
+        last one found lies in a corner of the box, beyond its inscribed circle, a nearer one
+        may lie just outside, but none farther than it: one box of that radius settles it.
+        """
+        if limit <= 0 or max_km < 0 or not math.isfinite(latitude + longitude):
+            return []
+        # Distances are periodic in longitude; the index ranges are not.
+        longitude = (longitude + 180.0) % 360.0 - 180.0
+        phi, lam = math.radians(latitude), math.radians(longitude)
+        # The chord of max_km (every point past half a great circle is within reach), slightly
+        # loose so that rounding never drops a chapter: haversine has the last word below.
+        angle = min(max_km / EARTH_RADIUS_KM, math.pi)
+        params: dict[str, Any] = {
+            "x": math.cos(phi) * math.cos(lam),
+            "y": math.cos(phi) * math.sin(lam),
+            "z": math.sin(phi),
+            "max_chord2": (2 * math.sin(angle / 2)) ** 2 * (1 + 1e-9) + 1e-12,
+            "limit": limit,
         }
-        return [NearbyChapter(loaded[i], d) for d, i in winners if i in loaded]
+        hints = self.session.connection().info
+        spacing: float = hints.get(_SPACING_KEY, FIRST_SPACING_KM)
+        radius = min(max_km, SAFETY * spacing * math.sqrt(limit))
+        settling = False
+        while True:
+            found = self._nearest_in(latitude, longitude, radius, params)
+            if len(found) == limit:
+                farthest = found[-1].distance_km
+                if farthest <= radius or settling:
+                    break
+                radius, settling = farthest * (1 + 1e-9) + 1e-6, True
+            elif radius >= max_km or settling:
+                break
+            else:
+                # Fewer than `limit` in the box: grow it by what the count found suggests.
+                growth = max(2.0, 1.5 * math.sqrt(limit / len(found))) if found else 4.0
+                radius = min(max_km, radius * growth)
+        if len(found) == limit:
+            # A running geometric mean, so one lonely point cannot swing the next first box.
+            seen = max(found[-1].distance_km, 0.01) / math.sqrt(limit)
+            hints[_SPACING_KEY] = spacing**0.8 * seen**0.2
+        return [n for n in found if n.distance_km <= max_km]
+
+    def _nearest_in(
+        self, latitude: float, longitude: float, radius: float, params: dict[str, Any]
+    ) -> list[NearbyChapter]:
+        """The best `limit` chapters in the box around the circle of radius km, nearest first."""
+        min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
+        if min_lon < -180.0:
+            spans = [(min_lon + 360.0, 180.0), (-180.0, max_lon)]
+        elif max_lon > 180.0:
+            spans = [(min_lon, 180.0), (-180.0, max_lon - 360.0)]
+        else:
+            spans = [(min_lon, max_lon)]
+        first, last = geo_band(min_lat), geo_band(max_lat)
+        slots = 1 << (last - first).bit_length()  # the next power of two >= the band count
+        params = params | {"min_lat": min_lat, "max_lat": max_lat}
+        for i in range(slots):
+            params[f"band{i}"] = min(first + i, last)
+        for i, (low, high) in enumerate(spans):
+            params[f"min_lon{i}"], params[f"max_lon{i}"] = low, high
+        found = [
+            self.distance_to(chapter, latitude, longitude)
+            for chapter in self.session.exec(_nearest_in_box(len(spans), slots), params=params)
+        ]
+        found.sort(key=lambda n: n.distance_km)
+        return found

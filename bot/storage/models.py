@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Float, Index, Integer, UniqueConstraint, event
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
 
@@ -54,8 +57,58 @@ class MemberInterest(SQLModel, table=True):
     interest_key: str = Field(primary_key=True, max_length=64)
 
 
+# Chapters are searched by latitude band (one index range per band, see ix_chapter_geo) and
+# ranked in SQL by the chord between unit vectors, which needs only arithmetic (no SQLite math
+# functions, no extension). Migration 0006 fills existing rows with the same formulas, so
+# changing the band height needs a migration that refills geo_band.
+GEO_BAND_DEGREES = 0.5
+
+
+def geo_band(latitude: float) -> int:
+    return math.floor((latitude + 90.0) / GEO_BAND_DEGREES)
+
+
+def geo_columns(latitude: float, longitude: float) -> dict[str, float]:
+    """The search columns of a chapter at this point: its band and its unit vector."""
+    phi, lam = math.radians(latitude), math.radians(longitude)
+    return {
+        "geo_band": geo_band(latitude),
+        "geo_x": math.cos(phi) * math.cos(lam),
+        "geo_y": math.cos(phi) * math.sin(lam),
+        "geo_z": math.sin(phi),
+    }
+
+
+def _geo_default(key: str) -> Callable[[DefaultExecutionContext], float]:
+    # For Core and bulk INSERTs, which skip the ORM events below.
+    def default(context: DefaultExecutionContext) -> float:
+        row = context.get_current_parameters()
+        return geo_columns(row["latitude"], row["longitude"])[key]
+
+    return default
+
+
+def _geo_column(key: str, type_: type[Integer] | type[Float]) -> Any:
+    return Field(
+        default=None, sa_column=Column(key, type_, nullable=False, default=_geo_default(key))
+    )
+
+
 class Chapter(SQLModel, table=True):
-    __table_args__ = (Index("ix_chapter_lat_lon", "latitude", "longitude"),)
+    __table_args__ = (
+        # The band is matched by equality, so each band is one seek on a longitude range;
+        # the rest rides along so the ranking reads the index alone.
+        Index(
+            "ix_chapter_geo",
+            "geo_band",
+            "longitude",
+            "latitude",
+            "geo_x",
+            "geo_y",
+            "geo_z",
+            "id",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=128, unique=True)
@@ -71,6 +124,19 @@ class Chapter(SQLModel, table=True):
     )
     founded_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+    # Derived from latitude and longitude on every insert and update (never set them by hand).
+    geo_band: int | None = _geo_column("geo_band", Integer)
+    geo_x: float | None = _geo_column("geo_x", Float)
+    geo_y: float | None = _geo_column("geo_y", Float)
+    geo_z: float | None = _geo_column("geo_z", Float)
+
+
+@event.listens_for(Chapter, "before_insert")
+@event.listens_for(Chapter, "before_update")
+def _fill_geo_columns(_mapper: Any, _connection: Any, chapter: Chapter) -> None:
+    # Whoever moves a chapter (sync, the CSV import, an organizer) moves its search columns.
+    for key, value in geo_columns(chapter.latitude, chapter.longitude).items():
+        setattr(chapter, key, value)
 
 
 class JoinRequest(SQLModel, table=True):
