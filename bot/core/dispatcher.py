@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import secrets
 import weakref
@@ -30,6 +31,7 @@ from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
 from bot.storage.memberships import MembershipRepository
+from bot.storage.models import ConversationState
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +52,22 @@ Next = Callable[[Turn], Awaitable[None]]
 Middleware = Callable[[Turn, Next], Awaitable[None]]
 
 
+def state_snapshot(state: ConversationState) -> tuple[object, ...]:
+    return (
+        state.flow,
+        state.step,
+        json.dumps(state.data, sort_keys=True, default=str),
+        json.dumps(state.prompt, sort_keys=True, default=str),
+    )
+
+
 class Dispatcher:
     def __init__(self, services: Services, routers: Sequence[Router]) -> None:
         self.services = services
         self.router = merge(list(routers))
+        # Private chats whose row this process has seen: not looked up on every message.
+        # (A group's row is read each time: its language and chapter may change.)
+        self._known_private_chats: set[str] = set()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -143,13 +157,16 @@ class Dispatcher:
             # in a private conversation nothing else needs it, so it is not read every time.
             direct = incoming.is_direct
             chat = None
-            if created or not direct or state is None:
+            chat_key = incoming.chat.key
+            if created or not direct or chat_key not in self._known_private_chats:
                 chat = conversations.chat(
                     incoming.chat.platform,
                     incoming.chat.chat_id,
                     incoming.chat_kind,
                     member_id=member.id if direct else None,
                 )
+                if direct:
+                    self._known_private_chats.add(chat_key)
             state = state or conversations.new_state(member.id, incoming.chat.key)
             turn.language = negotiate_language(
                 member.language if direct else None,
@@ -169,9 +186,12 @@ class Dispatcher:
             )
             conversation.bind_router(self.router)
             turn.conversation = conversation
+            before = state_snapshot(state)
             await call_next(turn)
             keep_state = not (conversation.member_erased or conversation.state_replaced)
-            if keep_state and (state.flow or state.id is not None):
+            # Written only when the turn changed it (most commands leave it as it was).
+            changed = state_snapshot(state) != before
+            if keep_state and changed and (state.flow or state.id is not None):
                 conversations.save(state)
             # Messages for other chats wait in the outbox, committed with what caused them.
             replies = []

@@ -127,6 +127,8 @@ class TelegramAdapter:
                 drop_pending_updates=False,
             )
         await drainer.start()
+        # Woken when a turn leaves messages for other chats, not after every update.
+        services.outbox_listeners.append(drainer.wake)
         mode = "webhook" if self.webhook_mode else "long polling"
         log.info("Telegram: @%s is listening (%s)", bot.username, mode)
 
@@ -168,6 +170,9 @@ class TelegramAdapter:
         if application.running:
             await application.stop()  # handles what is still queued
         if self._drainer is not None:
+            listeners = self.app.services.outbox_listeners
+            if self._drainer.wake in listeners:
+                listeners.remove(self._drainer.wake)
             await self._drainer.stop()
         await application.shutdown()
         log.info("Telegram adapter stopped")
@@ -185,8 +190,6 @@ class TelegramAdapter:
             # Recorded even when handling failed: an update that breaks the adapter must not
             # break it again after every restart. The core already apologized to the member.
             self.ledger.record(update.update_id)
-        if self._drainer is not None:
-            self._drainer.wake()  # the turn may have left notices for other chats
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
