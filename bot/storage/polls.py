@@ -6,6 +6,7 @@ import secrets
 from collections import Counter
 from datetime import datetime
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from bot.storage.models import Ballot, PollChat, PollRecord, PollVoter, utcnow
@@ -132,11 +133,16 @@ class PollRepository:
         per_option: Counter[int] = Counter()
         per_chat: dict[str, Counter[int]] = {}
         ballots = 0
-        for ballot in self.session.exec(select(Ballot).where(Ballot.poll_id == poll.id)):
+        # Plain rows, not ORM objects: a big poll has thousands of ballots.
+        table = Ballot.__table__  # type: ignore[attr-defined]
+        rows = self.session.connection().execute(
+            sa_select(table.c.chat_key, table.c.choices).where(table.c.poll_id == poll.id)
+        )
+        for chat_key, choices in rows:
             ballots += 1
-            for choice in ballot.choices:
+            for choice in choices:
                 per_option[choice] += 1
-                per_chat.setdefault(ballot.chat_key, Counter())[choice] += 1
+                per_chat.setdefault(chat_key, Counter())[choice] += 1
         return per_option, ballots, per_chat
 
     def voted_members(self, poll_id: str) -> set[int]:
