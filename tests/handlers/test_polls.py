@@ -160,12 +160,20 @@ async def test_hidden_results_stay_hidden_until_close(chapters_bot: Harness) -> 
 
 
 async def test_the_deadline_closes_the_poll_even_after_a_restart(chapters_bot: Harness) -> None:
+    from bot.app import build_application
+
     bot = chapters_bot
     await bot.say_in_group("/poll Soon? | a | b | 48h", member="ann", chat=GROUP)
     with bot.app.services.database.session() as session:
         assert close_due_polls(bot.app.services, session, utcnow() + timedelta(hours=47)) == 0
-    with bot.app.services.database.session() as session:
-        assert close_due_polls(bot.app.services, session, utcnow() + timedelta(hours=49)) == 1
+    # The bot restarts (a new application on the same database) before the deadline passes.
+    restarted = build_application(bot.app.services.settings)
+    try:
+        with restarted.services.database.session() as session:
+            later = utcnow() + timedelta(hours=49)
+            assert close_due_polls(restarted.services, session, later) == 1
+    finally:
+        restarted.close()
     assert the_poll(bot).closed_at is not None
     assert "This poll is closed" in (await bot.inbox(chat=GROUP)).text
     with bot.app.services.database.session() as session:
