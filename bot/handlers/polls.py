@@ -477,14 +477,22 @@ def may_close(conv: Conversation, poll: PollRecord) -> bool:
     "closepoll", description=N_("Close this chat's latest poll (its author or an organizer)")
 )
 async def close_command(conv: Conversation, _command: CommandMessage) -> None:
+    refusal = conv._("Only the poll's author or the chapter's organizers can close it.")
+    poll = open_poll_run_by(conv, refusal)
+    if poll is not None:
+        close(conv.services, conv.session, poll)
+
+
+def open_poll_run_by(conv: Conversation, refusal: str) -> PollRecord | None:
+    """The chat's latest open poll, if this member may close it or remind its voters."""
     poll = poll_in_view(conv, open_only=True)
     if poll is None:
         conv.reply(conv._("No poll is open in this chat."))
-        return
+        return None
     if not may_close(conv, poll):
-        conv.reply(conv._("Only the poll's author or the chapter's organizers can close it."))
-        return
-    close(conv.services, conv.session, poll)
+        conv.reply(refusal)
+        return None
+    return poll
 
 
 def close(services: Services, session: Session, poll: PollRecord) -> None:
@@ -514,12 +522,9 @@ def close_due_polls(services: Services, session: Session, now: datetime | None =
 
 @router.command("pollremind", description=N_("Remind the chapter's members who have not voted"))
 async def remind(conv: Conversation, _command: CommandMessage) -> None:
-    poll = poll_in_view(conv, open_only=True)
+    refusal = conv._("Only the poll's author or the chapter's organizers can send reminders.")
+    poll = open_poll_run_by(conv, refusal)
     if poll is None:
-        conv.reply(conv._("No poll is open in this chat."))
-        return
-    if not may_close(conv, poll):
-        conv.reply(conv._("Only the poll's author or the chapter's organizers can send reminders."))
         return
     if poll.chapter_id is None:
         conv.reply(conv._("This chat is not linked to a chapter, so I don't know whom to remind."))
