@@ -54,7 +54,11 @@ async def removed_from_group(conv: Conversation, _event: Incoming) -> None:
 
 
 @router.on(BotAdded)
-async def greet_group(conv: Conversation, _event: Incoming) -> None:
+async def greet_group(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, BotAdded)
+    if conv.chat is not None and event.title:
+        conv.chat.title = event.title[:255]  # how the chat is named to members (results)
+        conv.session.add(conv.chat)
     conv.reply(
         conv._(
             "Hello! I'm the assistant of %(organization)s. Members can talk to me in a private "

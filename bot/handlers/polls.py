@@ -416,7 +416,7 @@ def results_text(voice: Voice, session: Session, poll: PollRecord, per_chat: boo
         lines.append(voice._("Each chat's share:"))
         for chat_key, chat_counts in sorted(chats.items()):
             lines.append(
-                f"• {escape(chat_key)}: "
+                f"• {escape(chat_name(session, chat_key))}: "
                 + escape(
                     voice.fmt.list(
                         [
@@ -429,6 +429,15 @@ def results_text(voice: Voice, session: Session, poll: PollRecord, per_chat: boo
     if poll.closed_at is not None:
         lines.append(voice._("This poll is closed."))
     return Markup("\n".join(lines))
+
+
+def chat_name(session: Session, chat_key: str) -> str:
+    """A chat as members know it: its title where the platform gave one."""
+    platform, _, chat_id = chat_key.partition(":")
+    chat = ConversationRepository(session).find_chat(platform, chat_id)
+    if chat is not None and chat.title:
+        return f"{chat.title} ({platform.capitalize()})"
+    return platform.capitalize()
 
 
 def poll_in_view(conv: Conversation, open_only: bool) -> PollRecord | None:
