@@ -366,6 +366,30 @@ async def typed_vote(conv: Conversation, event: TextMessage) -> None:
             conv.reply(problem)
 
 
+@router.command(
+    "vote",
+    description=N_("Vote privately: /vote CODE NUMBER, as shown with the poll"),
+    direct_only=True,
+)
+async def private_vote(conv: Conversation, command: CommandMessage) -> None:
+    """A vote sent to the bot alone, where a platform's polls would show it to the room."""
+    code, _, answer = command.args.strip().partition(" ")
+    usage = conv._("Usage: /vote CODE NUMBER, with the code and the numbers shown with the poll.")
+    if not code or not answer.strip():
+        conv.reply(usage)
+        return
+    poll = PollRepository(conv.session).get(code)
+    if poll is None:
+        conv.reply(conv._("I know no poll with the code %(code)s.", code=code))
+        return
+    choices = typed_choices(poll, answer)
+    if choices is None:
+        conv.reply(usage)
+        return
+    problem = cast(conv, poll, choices)
+    conv.reply(problem or conv._("Thank you, your vote is counted."))
+
+
 @router.action(VOTE)
 async def reminded_vote(conv: Conversation, action: PendingAction, answer: str) -> None:
     poll = PollRepository(conv.session).get(action.payload["poll_id"])

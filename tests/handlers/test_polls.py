@@ -239,3 +239,17 @@ async def test_the_author_s_words_are_shown_as_written(chapters_bot: Harness) ->
     assert poll.question == "Fish &amp; &lt;b&gt;chips&lt;/b&gt;?"  # markup-safe
     assert "Fish & <b>chips</b>?" in reply.text  # and shown as typed
     assert the_poll(bot).question == "Fish & <b>chips</b>?"  # stored as typed
+
+
+async def test_a_private_vote_by_code(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await bot.say_in_group("/poll Secret? | yes | no | anonymous", member="ann", chat=GROUP)
+    code = the_poll(bot).id
+    assert "Usage: /vote" in (await bot.say("/vote", member="bob")).text
+    assert "no poll with the code" in (await bot.say("/vote nope 1", member="bob")).text
+    assert "Usage: /vote" in (await bot.say(f"/vote {code} 7", member="bob")).text
+    assert "counted" in (await bot.say(f"/vote {code} 2", member="bob")).text
+    assert "already voted" in (await bot.say(f"/vote {code} 1", member="bob")).text
+    assert [(b.member_id, b.choices) for b in ballots(bot)] == [(None, [1])]
+    reply = await bot.say_in_group(f"/vote {code} 1", member="bob", chat=GROUP)
+    assert "private conversation" in reply.text  # never in the group

@@ -16,7 +16,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import ClientError
 from nio import AsyncClient, ErrorResponse, RoomInviteResponse, RoomSendResponse
 
-from bot.adapters.matrix.render import KEYCAPS, UNSTABLE_POLL_START, MatrixEvent, Renderer
+from bot.adapters.matrix.render import (
+    KEYCAPS,
+    POLL_START,
+    UNSTABLE_POLL_START,
+    MatrixEvent,
+    Renderer,
+)
 from bot.adapters.matrix.store import PLATFORM, MatrixStore, PollStartRecord, PromptRecord
 from bot.core.outbox import DeliveryFailed, Outbox
 from bot.core.outgoing import Choice, ClosePoll, Invite, Outgoing, Poll
@@ -71,7 +77,9 @@ class MatrixOutbox:
             log.debug("message %s delivered to %s as %s", message.id, room_id, event_id)
             if isinstance(body, Choice):
                 await self._offer_reactions(room_id, event_id, body, message.id)
-            elif isinstance(body, Poll):
+            elif isinstance(body, Poll) and event.type == POLL_START:
+                # Only a native poll has answers to map and an end to send (an anonymous
+                # one is a notice: its votes come privately).
                 self.store.save_poll(event_id, body.poll_id)
                 start = PollStartRecord(event_id, unstable=UNSTABLE_POLL_START in event.content)
                 self.store.save_poll_start(body.poll_id, room_id, start)

@@ -91,6 +91,8 @@ class Renderer:
         if isinstance(body, Choice):
             return [self.choice(body)]
         if isinstance(body, Poll):
+            if body.anonymous:
+                return [self.private_poll(body, message.language)]
             return [self.poll(body)]
         if isinstance(body, OpenPrivateChat):
             return [self.notice(f"{body.text}\n{self.private_chat_pointer(body, message)}")]
@@ -128,6 +130,17 @@ class Renderer:
                 "formatted_body": f"{html_for_matrix(question)}<ol>{items}</ol>",
             },
         )
+
+    def private_poll(self, poll: Poll, language: str) -> MatrixEvent:
+        """An anonymous poll: Matrix poll answers are room events everyone can read, so the
+        room gets the question and the choices, and each member votes in their direct chat."""
+        how = self.catalogs.translator(language).gettext(
+            "Anonymous poll: answers in this room would be seen by everyone, so vote in a "
+            "direct chat with me (%(bot)s): send %(command)s followed by the number of your "
+            "choice."
+        ) % {"bot": self.bot_user_id, "command": f"!vote {poll.poll_id}"}
+        options = "\n".join(f"{n}. {o.label}" for n, o in enumerate(poll.options, 1))
+        return self.notice(f"<b>{poll.question}</b>\n{options}\n{html.escape(how)}")
 
     def poll(self, poll: Poll) -> MatrixEvent:
         question = html_to_plain(poll.question)

@@ -12,7 +12,7 @@ from bot.adapters.matrix.store import PollStartRecord
 from bot.app import Application
 from bot.core.events import ChatRef, PollVote
 from bot.core.outgoing import ClosePoll, Outgoing
-from bot.storage.models import PollRecord
+from bot.storage.models import Ballot, PollRecord
 from bot.storage.polls import PollRepository
 from tests.adapters.matrix.conftest import Bot, StartBot, StartHuman
 from tests.adapters.matrix.human import Human, body_of
@@ -104,35 +104,38 @@ async def test_a_poll_is_answered_natively_changed_and_ended(
     assert len(ends) == 1
 
 
-async def test_an_anonymous_poll_hides_the_tally_and_ends_once_whatever_the_retries(
+async def test_an_anonymous_poll_is_answered_privately_and_ends_once_whatever_the_retries(
     synapse: Synapse, start_bot: StartBot, start_human: StartHuman
 ) -> None:
     bot = await start_bot(synapse)
     ann = await start_human(synapse)
     room = await group_room(bot, ann)
 
+    # Matrix poll answers are room events anyone can read: an anonymous poll is announced in
+    # the room and answered in each member's direct chat with the bot.
     await ann.say(room, "!poll Secret? | Yes | No | anonymous")
-    start = await ann.expect(room, bot.user_id, event_type="m.poll.start")
-    content = start["content"]
-    # Clients hide the tally until the end; the answers themselves are room events anyone in
-    # the room can read: the fallback promises no privacy.
-    assert content["m.poll"]["kind"] == "m.undisclosed"
-    assert content["org.matrix.msc3381.poll.start"]["kind"] == "org.matrix.msc3381.poll.undisclosed"
-    assert body_of(start) == "Secret?\n1. Yes\n2. No"
+    notice = await ann.expect(room, bot.user_id, "Anonymous poll")
+    code = the_poll(bot).id
+    assert f"!vote {code}" in body_of(notice)
+    assert "1. Yes" in body_of(notice) and "2. No" in body_of(notice)
+    assert not [e for e in ann.timeline[room] if e.get("type") == "m.poll.start"]
+    direct = await ann.direct_chat(bot.user_id)
+    await ann.say(direct, f"!vote {code} 2")
+    await ann.expect(direct, bot.user_id, "Thank you, your vote is counted.")
+    await ann.say(direct, f"!vote {code} 1")
+    await ann.expect(direct, bot.user_id, "You have already voted in this anonymous poll")
+    assert tally(bot) == (Counter({1: 1}), 1)
+    with bot.app.services.database.session() as session:
+        assert [b.member_id for b in session.exec(select(Ballot))] == [None]
 
-    # The same ClosePoll delivered twice (a retry) is one m.poll.end: same transaction id.
+    # The same ClosePoll delivered twice (a retry) sends nothing: no m.poll.start to end.
     chat = ChatRef("matrix", room)
     close = Outgoing(chat, ClosePoll(the_poll(bot).id), id="close-once")
     await bot.adapter.outbox.send(close)
     await bot.adapter.outbox.send(close)
-    end = await ann.expect(room, bot.user_id, event_type="m.poll.end")
-    assert end["content"]["m.relates_to"]["event_id"] == start["event_id"]
-    # A poll never started in this room: nothing to end, nothing sent.
-    await bot.adapter.outbox.send(Outgoing(chat, ClosePoll("unknown"), id="close-unknown"))
     await ann.say(room, "!polls")
     await ann.expect(room, bot.user_id, "1 open poll:")
-    ends = [e for e in ann.timeline[room] if e.get("type") == "m.poll.end"]
-    assert len(ends) == 1
+    assert not [e for e in ann.timeline[room] if e.get("type") == "m.poll.end"]
 
 
 def test_the_end_speaks_the_chat_language_and_mirrors_the_start_form(app: Application) -> None:
