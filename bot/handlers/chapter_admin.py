@@ -47,14 +47,12 @@ def may_run(conv: Conversation, chapter: Chapter) -> bool:
 
 
 def handle_of(session: Session, member: Member) -> str:
-    """How others can reach a member who agreed to share it: "@ann on telegram"."""
-    parts = []
-    for identity in MemberRepository(session).identities(member.id):
-        handle = identity.handle or identity.user_id
-        if identity.platform == "telegram" and identity.handle:
-            handle = f"@{identity.handle}"
-        parts.append(f"{handle} ({identity.platform})")
-    return ", ".join(parts)
+    """How others can reach a member who agreed to share it: "@ann (telegram)"; each
+    adapter gives the handle as its users write it."""
+    return ", ".join(
+        f"{identity.handle or identity.user_id} ({identity.platform})"
+        for identity in MemberRepository(session).identities(member.id)
+    )
 
 
 # -- answering a join request ----------------------------------------------------------------

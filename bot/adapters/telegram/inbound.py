@@ -73,7 +73,8 @@ def sender_of(user: User) -> Sender:
         PLATFORM,
         str(user.id),
         display_name=user.full_name,
-        handle=user.username,
+        # As Telegram users write it to reach someone.
+        handle=f"@{user.username}" if user.username else None,
         language_hint=user.language_code,
         is_bot=user.is_bot,
     )

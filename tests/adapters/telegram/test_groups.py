@@ -59,7 +59,7 @@ async def test_members_joining_and_leaving_become_events(
     await chat.handled(fake.add_bot(ann, group))
     await chat.handled(fake.join(bo, group))
     joined = [e for e in events if isinstance(e, MemberJoined)]
-    assert [(e.member.user_id, e.member.handle) for e in joined] == [(str(bo.id), "bo")]
+    assert [(e.member.user_id, e.member.handle) for e in joined] == [(str(bo.id), "@bo")]
     group.members[bo.id] = "left"
     await chat.handled(
         fake.push_update("message", fake._user_message(bo, group, left_chat_member=bo.json()))
