@@ -4,6 +4,7 @@ number or from a reminder; one tally across a chapter's chats; closed by deadlin
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -408,9 +409,17 @@ def bar(share: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
-def results_text(voice: Voice, session: Session, poll: PollRecord, per_chat: bool = False) -> str:
-    polls = PollRepository(session)
-    counts, ballots, chats = polls.tally(poll)
+Tally = tuple[Counter[int], int, dict[str, Counter[int]]]
+
+
+def results_text(
+    voice: Voice,
+    session: Session,
+    poll: PollRecord,
+    per_chat: bool = False,
+    tally: Tally | None = None,
+) -> str:
+    counts, ballots, chats = tally or PollRepository(session).tally(poll)
     lines = [voice._("<b>%(question)s</b>", question=poll.question)]
     if poll.hidden_results and poll.closed_at is None:
         if poll.closes_at:
@@ -530,14 +539,17 @@ def open_poll_run_by(conv: Conversation, refusal: str) -> PollRecord | None:
 
 def close(services: Services, session: Session, poll: PollRecord) -> None:
     """Close once: stop the native polls and post the results in every chat of the poll."""
-    PollRepository(session).close(poll)
+    polls = PollRepository(session)
+    polls.close(poll)
+    tally = polls.tally(poll)  # once, then worded in each chat's language
     notifier = Notifier(services, session)
     store = OutboxStore(session)
-    for posted in PollRepository(session).chats(poll.id):
+    for posted in polls.chats(poll.id):
         chat = ConversationRepository(session).find_chat(posted.platform, posted.chat_id)
         voice = notifier.chat_voice(chat)
         ref = ChatRef(posted.platform, posted.chat_id)
-        for body in (ClosePoll(poll.id), Text(results_text(voice, session, poll))):
+        results = results_text(voice, session, poll, tally=tally)
+        for body in (ClosePoll(poll.id), Text(results)):
             store.enqueue(Outgoing(ref, body, priority=Priority.NOTICE, language=voice.language))
 
 
