@@ -26,12 +26,12 @@ from bot.core.outgoing import Outgoing, Text
 from bot.core.router import Router, merge
 from bot.core.services import Services
 from bot.i18n.locale import negotiate_language, normalize_language
-from bot.scheduling.outbox import FILLED, OutboxStore
 from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
 from bot.storage.memberships import MembershipRepository
 from bot.storage.models import ConversationState
+from bot.storage.outbox import FILLED, OutboxStore
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from bot.core.events import ChatRef
 from bot.core.outgoing import Body, Choice, Invite, Option, Outgoing, Priority, Text
 from bot.core.voice import Voice
 from bot.i18n.locale import negotiate_language, normalize_language
-from bot.scheduling.outbox import OutboxStore
 from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
+from bot.storage.outbox import OutboxStore
 
 if TYPE_CHECKING:
     from sqlmodel import Session

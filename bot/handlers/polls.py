@@ -22,11 +22,11 @@ from bot.handlers.chapter_admin import is_admin, may_run
 from bot.i18n.catalog import N_
 from bot.i18n.parsing import fold, split_list
 from bot.i18n.poll_input import PollDraft, parse_deadline, split_poll
-from bot.scheduling.outbox import OutboxStore
 from bot.storage.chapters import ChapterRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.memberships import MembershipRepository
 from bot.storage.models import Member, PendingAction, PollRecord, utcnow
+from bot.storage.outbox import OutboxStore
 from bot.storage.polls import PollRepository
 
 router = Router("polls")

@@ -14,8 +14,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.router import Periodic
 from bot.core.services import Services
-from bot.scheduling.outbox import FILLED
 from bot.storage.models import utcnow
+from bot.storage.outbox import FILLED
 
 log = logging.getLogger(__name__)
 

@@ -1,104 +1,20 @@
-"""The outbox: messages to chats other than the one being answered wait in the database
-until the platform's sender delivers them.
-
-A message is inserted in the same transaction as the change that caused it, so it is never
-lost; it is marked sent only after the platform accepted it, so a crash repeats at most the
-messages in flight. Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so several
-processes may drain one platform without sending a message twice.
-"""
+"""Senders: drain one platform's waiting messages from the outbox (bot.storage.outbox) at the
+platform's pace."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
-
-from sqlalchemy import and_, or_, update
-from sqlmodel import Session, select
+from datetime import timedelta
 
 from bot.core.outbox import DeliveryFailed, Outbox
-from bot.core.outgoing import Outgoing, from_record, to_record
+from bot.core.outgoing import Outgoing
 from bot.storage.database import Database
 from bot.storage.models import Delivery, utcnow
+from bot.storage.outbox import MAX_ATTEMPTS, OutboxStore, backoff
 
 log = logging.getLogger(__name__)
-
-# Set on a session that stored messages (see Services.outbox_filled).
-FILLED = "outbox_filled"
-# A claimed row whose sender died is claimed again after this long.
-CLAIM_LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
-
-
-def backoff(attempts: int) -> float:
-    """Seconds before the next try: 2, 4, 8… capped at 10 minutes."""
-    return float(min(600, 2**attempts))
-
-
-class OutboxStore:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def enqueue(self, message: Outgoing, member_id: int | None = None) -> None:
-        self.session.info[FILLED] = True  # the turn's owner wakes the senders after commit
-        self.session.add(
-            Delivery(
-                message_id=message.id,
-                platform=message.chat.platform,
-                chat_id=message.chat.chat_id,
-                member_id=member_id,
-                message=to_record(message),
-                priority=int(message.priority),
-            )
-        )
-
-    def claim(
-        self, platform: str, limit: int = 50, chat_id: str | None = None
-    ) -> list[tuple[int, Outgoing]]:
-        now = utcnow()
-        due = or_(
-            and_(Delivery.status == "pending", Delivery.due_at <= now),
-            and_(Delivery.status == "sending", Delivery.claimed_at < now - CLAIM_LEASE),
-        )
-        query = select(Delivery).where(Delivery.platform == platform, due)
-        if chat_id is not None:
-            query = query.where(Delivery.chat_id == chat_id)
-        query = (
-            query.order_by(Delivery.priority, Delivery.id)  # replies before broadcasts
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        claimed = []
-        for row in self.session.exec(query):
-            row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
-            self.session.add(row)
-            claimed.append((row.id, from_record(row.message)))
-        return claimed
-
-    def mark_sent(self, delivery_id: int) -> None:
-        self._set(delivery_id, status="sent", sent_at=utcnow(), last_error=None)
-
-    def retry(self, delivery_id: int, after: float, error: str) -> None:
-        due = utcnow() + timedelta(seconds=after)
-        self._set(
-            delivery_id, status="pending", due_at=due, claimed_at=None, last_error=error[:500]
-        )
-
-    def fail(self, delivery_id: int, error: str) -> None:
-        self._set(delivery_id, status="failed", last_error=error[:500])
-
-    def release(self, delivery_ids: list[int], due_at: datetime) -> None:
-        """Put claimed rows back untouched (the sender must pause first)."""
-        if delivery_ids:
-            self.session.exec(
-                update(Delivery)
-                .where(Delivery.id.in_(delivery_ids))  # type: ignore[union-attr]
-                .values(status="pending", due_at=due_at, claimed_at=None)
-            )
-
-    def _set(self, delivery_id: int, **values: object) -> None:
-        self.session.exec(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
 
 class OutboxDrainer:

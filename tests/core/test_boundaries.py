@@ -1,4 +1,5 @@
-"""The core and the handlers know no platform: they import nothing from one."""
+"""The core and the handlers know no platform: they import nothing from one; the core knows
+no clock."""
 
 from __future__ import annotations
 
@@ -32,6 +33,17 @@ def test_neutral_packages_import_no_platform(package: str) -> None:
         for path in files
         for name in imported_modules(path)
         if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
+    ]
+    assert leaks == []
+
+
+def test_the_core_imports_nothing_from_scheduling() -> None:
+    """The clock and the senders stand on the core, never the other way round."""
+    leaks = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sorted((ROOT / "bot/core").rglob("*.py"))
+        for name in imported_modules(path)
+        if name == "bot.scheduling" or name.startswith("bot.scheduling.")
     ]
     assert leaks == []
 

@@ -10,8 +10,9 @@ from bot.app import Application
 from bot.core.events import ChatRef
 from bot.core.outbox import DeliveryFailed
 from bot.core.outgoing import Outgoing, Priority, Text
-from bot.scheduling.outbox import CLAIM_LEASE, MAX_ATTEMPTS, OutboxDrainer, OutboxStore
+from bot.scheduling.outbox import OutboxDrainer
 from bot.storage.models import Delivery, utcnow
+from bot.storage.outbox import CLAIM_LEASE, MAX_ATTEMPTS, OutboxStore
 
 
 class FlakyOutbox:

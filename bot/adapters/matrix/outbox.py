@@ -26,8 +26,8 @@ from bot.adapters.matrix.render import (
 from bot.adapters.matrix.store import PLATFORM, MatrixStore, PollStartRecord, PromptRecord
 from bot.core.outbox import DeliveryFailed, Outbox
 from bot.core.outgoing import Choice, ClosePoll, Invite, Outgoing, Poll
-from bot.scheduling.outbox import OutboxStore
 from bot.storage.database import Database
+from bot.storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
 

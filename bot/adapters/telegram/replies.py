@@ -8,8 +8,8 @@ from collections.abc import Callable
 from bot.adapters.telegram.outbound import TelegramOutbox
 from bot.core.outbox import DeliveryFailed
 from bot.core.outgoing import Outgoing
-from bot.scheduling.outbox import OutboxStore
 from bot.storage.database import Database
+from bot.storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from bot.app import Application
 from bot.core.events import ChatRef
 from bot.core.outbox import DeliveryFailed
 from bot.core.outgoing import Outgoing, Text
-from bot.scheduling.outbox import OutboxStore
+from bot.storage.outbox import OutboxStore
 
 
 class UnreachableOutbox:

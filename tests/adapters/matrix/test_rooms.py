@@ -17,8 +17,8 @@ from bot.core.events import (
     PollVote,
 )
 from bot.core.outgoing import Invite, Option, Outgoing, Poll, Text
-from bot.scheduling.outbox import OutboxStore
 from bot.storage.conversations import ConversationRepository
+from bot.storage.outbox import OutboxStore
 from tests.adapters.matrix.conftest import StartBot, StartHuman
 from tests.adapters.matrix.human import body_of
 from tests.support.synapse import Synapse

@@ -17,9 +17,9 @@ from bot.app import Application
 from bot.core.events import ChatRef, ChoiceMade, Incoming, MemberJoined, PollVote
 from bot.core.outbox import DeliveryFailed
 from bot.core.outgoing import Choice, Invite, Option, Outgoing, Poll, Text
-from bot.scheduling.outbox import OutboxStore
 from bot.storage.members import MemberRepository
 from bot.storage.models import Delivery
+from bot.storage.outbox import OutboxStore
 from tests.adapters.telegram.conftest import texts
 from tests.support.fake_telegram import FakeTelegram, Person
 
