@@ -171,7 +171,7 @@ async def run_adapters(app: Application) -> None:
         from bot.adapters.matrix import create_adapter as matrix_adapter
 
         adapters.append(matrix_adapter(app))
-    clock = Clock(app.services, app.dispatcher.router.periodic)
+    clock = Clock.for_router(app.services, app.dispatcher.router)
     clock.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -201,8 +201,9 @@ def chat(
 
     app = build_application(settings)
     try:
-        Clock(app.services, app.dispatcher.router.periodic).run_all_now()
-        terminal = TerminalChat(app, member or login_name(), language, chat_name)
+        # The terminal runs the clock while it is open: a reminder due now is printed now.
+        clock = Clock.for_router(app.services, app.dispatcher.router)
+        terminal = TerminalChat(app, member or login_name(), language, chat_name, clock=clock)
         if terminal.interactive:
             print(
                 "Type your messages; /location LAT LON shares a location; Ctrl-D quits.",

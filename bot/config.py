@@ -7,6 +7,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n.locale import SUPPORTED_LANGUAGES
 
@@ -123,6 +124,8 @@ class Organization:
     chapters: tuple[ChapterSpec, ...]
     chapter_radius_km: float = 50.0
     founding_threshold: int = 3
+    # Where reminders happen when neither the member nor the chat has a place (IANA name).
+    timezone: str = "UTC"
 
     def intro_for(self, language: str) -> str:
         return self.intro.get(language) or self.intro.get(self.default_language) or ""
@@ -206,6 +209,11 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         raise fail("chapter_radius_km and founding_threshold must be numbers") from exc
     if radius <= 0 or threshold < 2:
         raise fail("chapter_radius_km must be positive and founding_threshold at least 2")
+    timezone = str(org.get("timezone", "UTC"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise fail(f"timezone {timezone!r} is not an IANA name like 'Europe/Brussels'") from exc
     return Organization(
         name=name,
         default_language=default_language,
@@ -215,6 +223,7 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         chapters=tuple(chapters),
         chapter_radius_km=radius,
         founding_threshold=threshold,
+        timezone=timezone,
     )
 
 

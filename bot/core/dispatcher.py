@@ -221,6 +221,10 @@ class Dispatcher:
             await self.run_command(conv, incoming)
             return
         if not incoming.is_direct and not conv.state.flow:
+            if isinstance(incoming, ChoiceMade):
+                # A button under a message to this member in the group (e.g. undo).
+                await self.answer_action(conv, incoming)
+                return
             # In groups the bot speaks when spoken to with a command (or answered, below).
             hook = self.router.group_text_handler
             if hook and isinstance(incoming, TextMessage) and incoming.text.strip():

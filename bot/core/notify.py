@@ -4,6 +4,7 @@ their private conversation, through the outbox (committed with what caused it)."
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.events import ChatRef
@@ -26,9 +27,16 @@ Question = Callable[[Voice], tuple[str, list[Option]]]
 
 
 class Notifier:
-    def __init__(self, services: Services, session: Session) -> None:
+    def __init__(
+        self,
+        services: Services,
+        session: Session,
+        occurrence: tuple[int, datetime] | None = None,
+    ) -> None:
         self.services = services
         self.session = session
+        # Set when a schedule's firing writes: (schedule id, occurrence) on every message.
+        self.occurrence = occurrence
 
     def voice_for(self, member: Member) -> Voice:
         """The member's chosen language, else what their platform said, else the default."""
@@ -68,7 +76,15 @@ class Notifier:
         voice = self.voice_for(member)
         return self._send(member, voice, Text(words(voice)), priority, platform)
 
-    def ask(self, member: Member, kind: str, payload: dict, question: Question) -> bool:
+    def ask(
+        self,
+        member: Member,
+        kind: str,
+        payload: dict,
+        question: Question,
+        priority: Priority = Priority.NOTICE,
+        notify: bool = False,
+    ) -> bool:
         """A question answered outside any flow; the answer reaches the router's action."""
         reached = self.reach(member)
         if reached is None:
@@ -79,7 +95,7 @@ class Notifier:
             member.id, reached[0].key, kind, payload, [(o.key, o.label) for o in options]
         )
         body = Choice(prompt_id=action.id, text=text, options=tuple(options))
-        return self._send(member, voice, body, Priority.NOTICE)
+        return self._send(member, voice, body, priority, notify=notify)
 
     def invite(self, member: Member, target: ChatRef, words: Words, button: Words) -> bool:
         """A way into a chapter's chat, when the member uses that chat's platform."""
@@ -102,10 +118,13 @@ class Notifier:
         body: Body,
         priority: Priority,
         platform: str | None = None,
+        notify: bool = False,
     ) -> bool:
         reached = self.reach(member, platform)
         if reached is None:
             return False
-        message = Outgoing(chat=reached[0], body=body, priority=priority, language=voice.language)
-        OutboxStore(self.session).enqueue(message, member.id)
+        message = Outgoing(
+            chat=reached[0], body=body, priority=priority, language=voice.language, notify=notify
+        )
+        OutboxStore(self.session).enqueue(message, member.id, self.occurrence)
         return True

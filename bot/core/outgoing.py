@@ -72,6 +72,8 @@ class Outgoing:
     language: str = "en"
     # The core's id for this message: in logs about its delivery, and to deduplicate.
     id: str = field(default_factory=new_message_id)
+    # Reminders must ping (Matrix m.text, Telegram with sound); answers and digests need not.
+    notify: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ def to_record(message: Outgoing) -> dict[str, Any]:
         "priority": int(message.priority),
         "reply_to": message.reply_to,
         "language": message.language,
+        "notify": message.notify,
     }
 
 
@@ -140,4 +143,5 @@ def from_record(record: dict[str, Any]) -> Outgoing:
         reply_to=record.get("reply_to"),
         language=record.get("language", "en"),
         id=record["id"],
+        notify=record.get("notify", False),
     )

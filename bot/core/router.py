@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.flow import Flow
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bot.core.conversation import Conversation
     from bot.core.events import CommandMessage, Incoming, TextMessage
     from bot.core.services import Services
-    from bot.storage.models import PendingAction
+    from bot.storage.models import PendingAction, Schedule
 
 CommandFn = Callable[["Conversation", "CommandMessage"], Awaitable[None]]
 EventFn = Callable[["Conversation", "Incoming"], Awaitable[None]]
@@ -23,6 +23,32 @@ FallbackFn = Callable[["Conversation"], Awaitable[None]]
 ActionFn = Callable[["Conversation", "PendingAction", str], Awaitable[None]]
 PeriodicFn = Callable[["Services", "Session"], object]
 GroupTextFn = Callable[["Conversation", "TextMessage"], Awaitable[None]]
+FireFn = Callable[["Services", "Session", "Schedule", "Occurrence"], object]
+MissedFn = Callable[["Services", "Session", "Schedule", "list[datetime]"], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One occurrence of a schedule, as the clock fires it."""
+
+    at: datetime  # when it was due (UTC)
+    now: datetime  # when it fires
+    late: bool  # fired noticeably after `at` (the bot was down): the words should say so
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledKind:
+    """What the clock does at an occurrence of a schedule of this kind.
+
+    fire: writes the occurrence's deliveries (in the clock's transaction, never sending).
+    grace: how late an occurrence may still fire; older ones are skipped and `missed` tells
+    their owner once (None: always fire, once, however late).
+    """
+
+    kind: str
+    fire: FireFn
+    grace: timedelta | None
+    missed: MissedFn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +77,7 @@ class Router:
         self.event_handlers: dict[type, EventFn] = {}
         self.actions: dict[str, ActionFn] = {}
         self.periodic: dict[str, Periodic] = {}
+        self.scheduled: dict[str, ScheduledKind] = {}
         self.fallback_handler: FallbackFn | None = None
         self.group_text_handler: GroupTextFn | None = None
 
@@ -90,6 +117,17 @@ class Router:
 
         return register
 
+    def on_schedule(
+        self, kind: str, *, grace: timedelta | None, missed: MissedFn | None = None
+    ) -> Callable[[FireFn], FireFn]:
+        """What the clock does at each occurrence of this router's schedules of `kind`."""
+
+        def register(fn: FireFn) -> FireFn:
+            self.scheduled[kind] = ScheduledKind(kind, fn, grace, missed)
+            return fn
+
+        return register
+
     def group_text(self, fn: GroupTextFn) -> GroupTextFn:
         """What plain text in a group chat leads to when no flow is going on (one per
         dispatcher); by default the bot stays quiet."""
@@ -111,6 +149,7 @@ def merge(routers: list[Router]) -> Router:
             (router.event_handlers, merged.event_handlers),
             (router.actions, merged.actions),
             (router.periodic, merged.periodic),
+            (router.scheduled, merged.scheduled),
         ):
             clash = set(source) & set(target)
             if clash:

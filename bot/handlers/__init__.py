@@ -16,6 +16,7 @@ def all_routers() -> list[Router]:
         polls,
         privacy,
         profile,
+        reminders,
     )
 
     return [
@@ -28,4 +29,5 @@ def all_routers() -> list[Router]:
         chapter_chats.router,
         polls.router,
         connect.router,
+        reminders.router,
     ]

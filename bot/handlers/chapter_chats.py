@@ -8,6 +8,7 @@ from bot.core.flow import Flow
 from bot.core.notify import Notifier
 from bot.core.outgoing import Option
 from bot.core.router import Router
+from bot.handlers import reminders
 from bot.handlers.chapter_admin import is_admin, may_run
 from bot.i18n.catalog import N_
 from bot.i18n.locale import SUPPORTED_LANGUAGES, autonym
@@ -15,6 +16,7 @@ from bot.storage.chapters import ChapterRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.memberships import MembershipRepository
 from bot.storage.models import Chapter
+from bot.storage.schedules import ScheduleRepository
 
 router = Router("chapter_chats")
 linking = router.include_flow(Flow("linking"))
@@ -22,9 +24,13 @@ linking = router.include_flow(Flow("linking"))
 
 @router.on(ChatMoved)
 async def follow_moved_chat(conv: Conversation, event: Incoming) -> None:
-    """A group that got a new id keeps its chapter, its language and open questions."""
+    """A group that got a new id keeps its chapter, its language, open questions and
+    reminders."""
     assert isinstance(event, ChatMoved)
     ConversationRepository(conv.session).move_chat(
+        event.chat.platform, event.chat.chat_id, event.new_chat_id
+    )
+    ScheduleRepository(conv.session).retarget(
         event.chat.platform, event.chat.chat_id, event.new_chat_id
     )
     conv.state_replaced = True
@@ -35,6 +41,7 @@ async def removed_from_group(conv: Conversation, _event: Incoming) -> None:
     """Removed from a chapter's chat: unlink it (invitations there would fail) and tell the
     chapter's organizers, who may link another chat."""
     chat = conv.chat
+    reminders.pause_in_chat(conv.services, conv.session, conv.chat_ref)
     if chat is None or chat.chapter_id is None:
         return
     chapter = ChapterRepository(conv.session).get(chat.chapter_id)
@@ -165,6 +172,7 @@ async def unlink(conv: Conversation, _command: CommandMessage) -> None:
         )
         return
     ConversationRepository(conv.session).link(chat, None)
+    reminders.pause_in_chat(conv.services, conv.session, conv.chat_ref)
     conv.reply(conv._("This chat is no longer linked to a chapter."))
 
 

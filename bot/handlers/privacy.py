@@ -10,6 +10,7 @@ from bot.core.flow import Flow
 from bot.core.markup import Markup, escape
 from bot.core.outgoing import Option
 from bot.core.router import Router
+from bot.handlers import reminders
 from bot.handlers.onboarding import profile_summary
 from bot.i18n.catalog import N_
 from bot.i18n.locale import autonym
@@ -45,6 +46,7 @@ async def my_data(conv: Conversation, _command: CommandMessage) -> None:
         lines.append(conv._("Request to join: %(chapter)s", chapter=chapter.name))
     if memberships.watching(conv.member.id):
         lines.append(conv._("Waiting to hear of a chapter forming near you"))
+    lines.extend(reminders.data_lines(conv))
     conv.reply(Markup("\n".join(lines)))
     document = json.dumps(export, ensure_ascii=False, indent=2, sort_keys=True)
     conv.reply(Markup(conv._("The same, as JSON:") + "\n<pre>" + escape(document) + "</pre>"))

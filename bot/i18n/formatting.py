@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
@@ -50,8 +50,20 @@ class Formatter:
         without_year = _YEAR.sub("", pattern).strip(" ,")
         return format_date(self._local(moment), format=without_year, locale=self.language)
 
+    def day_of(self, day: date) -> str:
+        """A calendar date with its year ("30 juin 2027")."""
+        return format_date(day, format="long", locale=self.language)
+
     def time(self, moment: datetime) -> str:
         return format_time(self._local(moment), format="short", locale=self.language)
+
+    def clock(self, hour: int, minute: int) -> str:
+        """A time of day with no date ("19:00", "7:00 PM")."""
+        return format_time(time(hour, minute), format="short", locale=self.language)
+
+    def weekday(self, index: int) -> str:
+        """0 = Monday: "Monday", "lundi", "maandag"."""
+        return get_day_names("wide", locale=self.language)[index]
 
     def list(self, items: Sequence[str]) -> str:
         return format_list(list(items), locale=self.language) if items else ""

@@ -1,65 +1,189 @@
-"""The clock: APScheduler runs the routers' periodic work.
+"""The clock: APScheduler ticks every second and fires what the schedules table says is due.
 
-Jobs are module-level functions with explicit ids, rebuilt at every start; a run missed while
-the bot was down happens once (coalesced) when it comes back, never in a burst.
+Schedules live in our own table (bot.storage.schedules), not in APScheduler's job store: one
+job, with an explicit id, reads the due rows through one index. Each firing writes its
+deliveries into the outbox and advances its schedule in the same transaction, so a restart
+neither repeats nor loses one; the senders deliver. An occurrence missed while the bot was
+down fires once if it is within its kind's grace window (marked late), and is skipped
+otherwise, its owner told once. Never a burst of past occurrences.
+
+The routers' periodic work (join requests re-sent, poll deadlines) is a schedule too, kept
+under a stable key: one clock, not two.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import Session
 
-from bot.core.router import Periodic
+from bot.core.router import Occurrence, Periodic, Router, ScheduledKind
 from bot.core.services import Services
-from bot.storage.models import utcnow
+from bot.scheduling.rules import Rule, every, next_occurrence
+from bot.storage.models import Schedule, utcnow
 from bot.storage.outbox import FILLED
+from bot.storage.schedules import DONE, ScheduleRepository
 
 log = logging.getLogger(__name__)
 
-FIRST_RUN_DELAY = timedelta(seconds=30)
+TICK_SECONDS = 1.0
+BATCH = 200  # schedules fired per transaction
+LATE_AFTER = timedelta(minutes=1)  # fired later than this, an occurrence says it is late
+MAX_CATCH_UP = 1000  # past occurrences looked at for one schedule after a long downtime
+PERIODIC = "periodic"
 
 
-def run_periodic(services: Services, periodic: Periodic) -> None:
-    """One run, in its own transaction; a failure is logged and the next run tries again."""
-    try:
-        with services.database.session() as session:
-            periodic.run(services, session)
-            filled = session.info.get(FILLED, False)
-    except Exception:
-        log.exception("periodic job %s failed", periodic.name)
-        return
-    if filled:
-        services.outbox_filled()
+def periodic_key(name: str) -> str:
+    return f"{PERIODIC}:{name}"
 
 
 class Clock:
-    def __init__(self, services: Services, periodic: dict[str, Periodic]) -> None:
+    def __init__(
+        self,
+        services: Services,
+        kinds: Mapping[str, ScheduledKind],
+        periodic: Mapping[str, Periodic],
+    ) -> None:
         self.services = services
-        self.periodic = periodic
+        self.kinds = dict(kinds)
+        self.periodic = dict(periodic)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._ticking = asyncio.Lock()
+
+    @classmethod
+    def for_router(cls, services: Services, router: Router) -> Clock:
+        return cls(services, router.scheduled, router.periodic)
 
     def start(self) -> None:
-        for job in self.periodic.values():
-            self.scheduler.add_job(
-                run_periodic,
-                IntervalTrigger(seconds=job.interval.total_seconds()),
-                args=(self.services, job),
-                id=job.name,
-                replace_existing=True,
-                coalesce=True,
-                misfire_grace_time=int(job.interval.total_seconds()),
-                next_run_time=utcnow() + FIRST_RUN_DELAY,
-            )
+        self.keep_periodic_schedules()
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=TICK_SECONDS),
+            id="schedules.tick",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=utcnow(),  # catch up at once after a restart
+        )
         self.scheduler.start()
 
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    def run_all_now(self) -> None:
-        """For short-lived processes (the terminal chat): catch up once at start."""
-        for job in self.periodic.values():
-            run_periodic(self.services, job)
+    def keep_periodic_schedules(self, now: datetime | None = None) -> None:
+        """One schedule per periodic job of the routers; a new one runs at the first tick,
+        an existing one keeps its next occurrence (so a restart does not run it again)."""
+        now = now or utcnow()
+        with self.services.database.session() as session:
+            schedules = ScheduleRepository(session)
+            for job in self.periodic.values():
+                rule = every(int(job.interval.total_seconds())).to_dict()
+                schedule = schedules.by_key(periodic_key(job.name))
+                if schedule is None:
+                    schedule = Schedule(
+                        kind=PERIODIC,
+                        key=periodic_key(job.name),
+                        rule=rule,
+                        payload={"name": job.name},
+                        next_at=now,
+                    )
+                elif schedule.rule != rule or schedule.status != "active":
+                    schedule.rule, schedule.status = rule, "active"
+                    schedule.next_at = min(schedule.next_at or now, now + job.interval)
+                else:
+                    continue
+                schedules.save(schedule)
+
+    async def tick(self) -> int:
+        """Fire everything due now, a batch per transaction; returns how many fired."""
+        if self._ticking.locked():
+            return 0
+        async with self._ticking:
+            fired = 0
+            while True:
+                count = self.fire_due(utcnow())
+                fired += count
+                if count < BATCH:
+                    return fired
+                await asyncio.sleep(0)  # let members' messages through between batches
+
+    def fire_due(self, now: datetime, limit: int = BATCH) -> int:
+        try:
+            with self.services.database.session() as session:
+                due = ScheduleRepository(session).due(now, limit)
+                for schedule in due:
+                    self.fire(session, schedule, now)
+                filled = session.info.get(FILLED, False)
+        except Exception:
+            log.exception("the clock could not fire what was due; trying again")
+            return 0
+        if filled:
+            self.services.outbox_filled()
+        return len(due)
+
+    def fire(self, session: Session, schedule: Schedule, now: datetime) -> None:
+        """One schedule's due moment: its deliveries written, the schedule advanced."""
+        rule = Rule.from_dict(schedule.rule)
+        snoozed = schedule.snoozed_until
+        if (
+            snoozed is not None
+            and snoozed <= now
+            and (schedule.next_at is None or snoozed <= schedule.next_at)
+        ):
+            schedule.snoozed_until = None
+            self._run(session, schedule, Occurrence(snoozed, now, now - snoozed > LATE_AFTER))
+        else:
+            self._fire_rule(session, schedule, rule, now)
+        schedule.last_fired_at = now
+        if schedule.next_at is None and schedule.snoozed_until is None:
+            schedule.status = DONE
+        ScheduleRepository(session).save(schedule)
+
+    def _fire_rule(self, session: Session, schedule: Schedule, rule: Rule, now: datetime) -> None:
+        assert schedule.next_at is not None
+        past = [schedule.next_at]
+        following = next_occurrence(rule, schedule.timezone, schedule.next_at)
+        while following is not None and following <= now:
+            if len(past) >= MAX_CATCH_UP:
+                following = next_occurrence(rule, schedule.timezone, now)
+                break
+            past.append(following)
+            following = next_occurrence(rule, schedule.timezone, following)
+        schedule.next_at = following
+        kind = self._kind(schedule)
+        latest = past[-1]
+        grace = kind.grace if kind else None
+        if grace is None or now - latest <= grace:
+            missed = past[:-1] if grace is not None else []
+            self._run(session, schedule, Occurrence(latest, now, now - latest > LATE_AFTER))
+        else:
+            missed = past
+        if missed and kind is not None and kind.missed is not None:
+            kind.missed(self.services, session, schedule, missed)
+
+    def _run(self, session: Session, schedule: Schedule, occurrence: Occurrence) -> None:
+        """The kind's work, in a savepoint: a failing schedule is logged and moves on, and
+        takes none of the batch's other firings with it."""
+        try:
+            with session.begin_nested():
+                if schedule.kind == PERIODIC:
+                    job = self.periodic.get(schedule.payload.get("name", ""))
+                    if job is not None:
+                        job.run(self.services, session)
+                    return
+                kind = self._kind(schedule)
+                if kind is None:
+                    log.warning("schedule %s: no handler for kind %s", schedule.id, schedule.kind)
+                    return
+                kind.fire(self.services, session, schedule, occurrence)
+        except Exception:
+            log.exception("schedule %s (%s) failed to fire", schedule.id, schedule.kind)
+
+    def _kind(self, schedule: Schedule) -> ScheduledKind | None:
+        return self.kinds.get(schedule.kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_, bindparam, update
 from sqlmodel import Session, delete, select
 
 from bot.storage.models import (
@@ -20,6 +20,7 @@ from bot.storage.models import (
     Membership,
     PendingAction,
     PollVoter,
+    Schedule,
     utcnow,
 )
 
@@ -137,6 +138,11 @@ class MemberRepository:
         )
         ballots = self.session.exec(select(Ballot).where(Ballot.member_id == member_id))
         voted = self.session.exec(select(PollVoter).where(PollVoter.member_id == member_id))
+        schedules = self.session.exec(
+            select(Schedule).where(
+                (Schedule.owner_id == member_id) | (Schedule.created_by == member_id)
+            )
+        )
         return {
             "member": member.model_dump(mode="json"),
             "identities": [i.model_dump(mode="json") for i in self.identities(member_id)],
@@ -150,6 +156,7 @@ class MemberRepository:
             "questions_sent": [a.model_dump(mode="json") for a in actions],
             "poll_ballots": [b.model_dump(mode="json") for b in ballots],
             "polls_voted_or_reminded": [v.model_dump(mode="json") for v in voted],
+            "reminders": [r.model_dump(mode="json") for r in schedules],
         }
 
     def erase(self, member_id: int) -> None:
@@ -172,6 +179,11 @@ class MemberRepository:
         )
         for table in tables:
             self.session.exec(delete(table).where(table.member_id == member_id))
+        # Personal reminders go; group reminders the member wrote stay, without their name.
+        self.session.exec(delete(Schedule).where(Schedule.owner_id == member_id))
+        self.session.exec(
+            update(Schedule).where(Schedule.created_by == member_id).values(created_by=None)
+        )
         self.session.exec(delete(Member).where(Member.id == member_id))
 
     def mark_unreachable(self, platform: str, user_id: str) -> None:

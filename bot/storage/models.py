@@ -217,6 +217,8 @@ class Chat(SQLModel, table=True):
         default=None, foreign_key="chapter.id", index=True, ondelete="SET NULL"
     )
     title: str | None = Field(default=None, max_length=255)
+    # Set by /timezone; else a group follows its chapter's city, then the organization.
+    timezone: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -238,7 +240,14 @@ class ConversationState(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """A message waiting to be sent to a chat other than the one that caused it."""
 
-    __table_args__ = (Index("ix_delivery_due", "platform", "status", "priority", "due_at"),)
+    __table_args__ = (
+        Index("ix_delivery_due", "platform", "status", "priority", "due_at"),
+        # A schedule's occurrence reaches each recipient once, whoever fires it and however
+        # often (rows of other messages leave schedule_id NULL, which never collides).
+        UniqueConstraint(
+            "schedule_id", "occurrence", "platform", "chat_id", name="uq_delivery_occurrence"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(max_length=32, unique=True)
@@ -257,6 +266,50 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
+    # The schedule and occurrence this message was written for, if a firing wrote it.
+    schedule_id: int | None = Field(default=None, foreign_key="schedule.id", ondelete="SET NULL")
+    occurrence: datetime | None = None
+
+
+class Schedule(SQLModel, table=True):
+    """Something the clock does at the occurrences of a rule: a reminder, the periodic work.
+
+    The rule is evaluated in `timezone` (an IANA name) so wall-clock times hold across DST;
+    `next_at` is the rule's next occurrence in UTC, `due_at` the next moment the clock must act
+    (the earlier of next_at and snoozed_until; NULL while paused or done), the only column the
+    clock's query reads.
+    """
+
+    __table_args__ = (
+        Index("ix_schedule_due", "due_at"),
+        Index("ix_schedule_target", "platform", "chat_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # reminder | periodic
+    # A stable name for schedules the bot itself keeps ("periodic:polls.close-due").
+    key: str | None = Field(default=None, max_length=128, unique=True)
+    # Whose it is: a personal reminder's member (erased with them), or NULL.
+    owner_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="CASCADE"
+    )
+    # Who wrote it (kept without a name once they are erased).
+    created_by: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
+    platform: str | None = Field(default=None, max_length=16)
+    chat_id: str | None = Field(default=None, max_length=255)
+    rule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    timezone: str = Field(default="UTC", max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    language: str | None = Field(default=None, max_length=8)
+    status: str = Field(default="active", max_length=16)  # active | paused | done
+    next_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    due_at: datetime | None = None
+    last_fired_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class AdapterState(SQLModel, table=True):

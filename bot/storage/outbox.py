@@ -33,8 +33,16 @@ class OutboxStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def enqueue(self, message: Outgoing, member_id: int | None = None) -> None:
+    def enqueue(
+        self,
+        message: Outgoing,
+        member_id: int | None = None,
+        occurrence: tuple[int, datetime] | None = None,
+    ) -> None:
+        """occurrence: (schedule id, when it was due), for a message a firing wrote; the
+        table holds one such message per occurrence and chat."""
         self.session.info[FILLED] = True  # the turn's owner wakes the senders after commit
+        schedule_id, at = occurrence if occurrence else (None, None)
         self.session.add(
             Delivery(
                 message_id=message.id,
@@ -43,6 +51,8 @@ class OutboxStore:
                 member_id=member_id,
                 message=to_record(message),
                 priority=int(message.priority),
+                schedule_id=schedule_id,
+                occurrence=at,
             )
         )
 

@@ -104,7 +104,7 @@ def test_run_without_platforms_is_the_terminal_chat(env: dict[str, str]) -> None
 def test_db_upgrade_reports_the_revision(env: dict[str, str]) -> None:
     result = chapterbot(["db", "upgrade"], [], env)
     assert result.returncode == 0, result.stderr
-    assert "revision 0006" in result.stdout
+    assert "revision 0007" in result.stdout
 
 
 def test_a_broken_organization_file_is_reported(env: dict[str, str], tmp_path: Path) -> None:

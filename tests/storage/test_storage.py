@@ -28,7 +28,7 @@ def test_migrations_create_exactly_the_models(any_database_url: str) -> None:
     database = Database(any_database_url)
     try:
         migrate.upgrade(database)
-        assert migrate.current_revision(database) == "0006"
+        assert migrate.current_revision(database) == "0007"
         with database.engine.connect() as connection:
             differences = compare_metadata(
                 MigrationContext.configure(connection), SQLModel.metadata
@@ -39,7 +39,7 @@ def test_migrations_create_exactly_the_models(any_database_url: str) -> None:
         migrate.downgrade(database, "base")
         assert migrate.current_revision(database) is None
         migrate.upgrade(database)
-        assert migrate.current_revision(database) == "0006"
+        assert migrate.current_revision(database) == "0007"
     finally:
         database.dispose()
 

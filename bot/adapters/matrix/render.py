@@ -85,6 +85,15 @@ class Renderer:
         self._command = re.compile(rf"(?<![^\s(«“'>])/({names})(?![\w/])") if names else None
 
     def render(self, message: Outgoing) -> list[MatrixEvent]:
+        events = self._render(message)
+        if message.notify:
+            # The default push rules silence m.notice: what must ping (a reminder) is m.text.
+            for event in events:
+                if event.content.get("msgtype") == "m.notice":
+                    event.content["msgtype"] = "m.text"
+        return events
+
+    def _render(self, message: Outgoing) -> list[MatrixEvent]:
         body = message.body
         if isinstance(body, Text | AskLocation):
             return [self.notice(body.text)]

@@ -20,6 +20,7 @@ from bot.core.events import (
 )
 from bot.core.outgoing import Outgoing, Text
 from bot.i18n.parsing import parse_coordinates
+from bot.scheduling.clock import Clock
 from bot.scheduling.outbox import OutboxDrainer
 
 PLATFORM = "terminal"
@@ -46,8 +47,10 @@ class TerminalChat:
         chat_name: str | None = None,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.app = app
+        self.clock = clock
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.sender = Sender(
@@ -109,10 +112,22 @@ class TerminalChat:
 
     async def run(self) -> None:
         # Each line is handled before the next is read: replies come in order, and a script
-        # can wait for them before writing its next line.
+        # can wait for them before writing its next line. Meanwhile the clock runs and what
+        # arrives for this chat (a reminder, a request to an organizer) is printed at once.
+        listeners = self.app.services.outbox_listeners
+        listeners.append(self.waiting.wake)
+        if self.clock is not None:
+            self.clock.start()
         await self.waiting.drain_once()
-        while (line := await self.read_line()) is not None:
-            if self.interactive and not line.strip():
-                continue
-            await self.handle_line(line)
-            await self.waiting.drain_once()
+        await self.waiting.start()
+        try:
+            while (line := await self.read_line()) is not None:
+                if self.interactive and not line.strip():
+                    continue
+                await self.handle_line(line)
+                await self.waiting.drain_once()
+        finally:
+            if self.clock is not None:
+                self.clock.stop()
+            await self.waiting.stop()
+            listeners.remove(self.waiting.wake)
