@@ -259,8 +259,9 @@ def _daypart(match: re.Match[str], parts: Parts, now: datetime) -> None:
 
 
 def _clock_hm(match: re.Match[str], parts: Parts, now: datetime) -> None:
-    hour, minute = int(match.group("h")), int(match.group("m") or 0)
-    suffix = match.group("ampm")
+    found = match.groupdict()
+    hour, minute = int(found["h"]), int(found.get("m") or 0)
+    suffix = found.get("ampm")
     if suffix:
         hour = _twelve_hour(hour, suffix)
     parts.clock = Clock(hour, minute)
@@ -466,6 +467,8 @@ def read_parts(phrase: str, now: datetime) -> Parts | None:
             break
         else:
             return None
+    if parts.cron and len(taken) > 1:
+        return None  # a cron expression says everything on its own
     return parts if taken else None
 
 

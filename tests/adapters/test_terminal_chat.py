@@ -134,3 +134,46 @@ def test_join_request_and_acceptance_between_two_terminals(env: dict[str, str]) 
     later = chapterbot(["chat", "--as", "nina"], ["/stats"], env)
     assert "Bienvenue" in later.stdout
     assert "2 membres" in later.stdout
+
+
+def test_a_reminder_due_while_the_chat_is_open_is_printed_when_it_fires(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The terminal runs the clock: nothing is typed after /remind, and the reminder still
+    appears on time (its moment is brought forward in the database, as a clock would)."""
+    import sqlite3
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    executable = Path(sys.executable).with_name("chapterbot")
+    process = subprocess.Popen(
+        [str(executable), "chat", "--as", "rita"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write("/remind tomorrow at 18:00 Call the printer\n")
+        process.stdin.flush()
+        seen = ""
+        while "Its number is" not in seen:
+            seen += process.stdout.readline()
+        due = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%d %H:%M:%S.%f")
+        with sqlite3.connect(tmp_path / "bot.sqlite") as database:
+            database.execute(
+                "UPDATE schedule SET next_at = ?, due_at = ? WHERE kind = 'reminder'", (due, due)
+            )
+        deadline = time.monotonic() + 30
+        while "⏰" not in seen and time.monotonic() < deadline:
+            seen += process.stdout.readline()
+        assert "⏰ Reminder: Call the printer" in seen
+        buttons = "".join(process.stdout.readline() for _ in range(3))
+        assert buttons == "  1. Done\n  2. In one hour\n  3. Tomorrow\n"
+    finally:
+        if process.stdin:
+            process.stdin.close()
+        process.wait(timeout=30)
+    assert process.returncode == 0
