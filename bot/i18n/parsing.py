@@ -9,9 +9,14 @@ import unicodedata
 _LIST_SEPARATORS = re.compile(r"\s*(?:,|;|/|\+|&|\band\b|\bet\b|\ben\b)\s*", re.IGNORECASE)
 
 
+# Typographic apostrophes (the catalogs' "l’étape") read as the one keyboards type ("l'étape").
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form for comparing what a member typed with a label."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case-, accent- and apostrophe-insensitive form for comparing what a member typed with a
+    label. No-break spaces fold to spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_APOSTROPHES))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.split())
 

@@ -272,7 +272,7 @@ async def test_group_chat_greeting_linking_and_language(chapters_bot: Harness) -
     assert len(invites) == 1 and invites[0].target_chat.chat_id == "brussels-chat"
     assert invites[0].user_id == "nina"
     reply = await bot.say_in_group("/unlink", member="nina", chat="brussels-chat")
-    assert "Il faut être responsable de Brussels" in reply.text  # refused, in French
+    assert "Il faut être responsable de la section Brussels" in reply.text  # in French
     reply = await bot.say_in_group("/unlink", member="olga", chat="brussels-chat")
     assert "plus lié" in reply.text or "no longer linked" in reply.text
     with bot.app.services.database.session() as session:

@@ -138,7 +138,10 @@ async def newcomer_asks_for_brussels(talk: Any, newcomer: Person, place: str) ->
     assert "Brussels" in nearest[-1]["text"]
     assert "Demander à rejoindre Brussels" in buttons(nearest[-1])
     sent = await her.press("Demander à rejoindre Brussels")
-    assert "J'ai transmis votre demande d'adhésion aux responsables de Brussels" in texts(sent)
+    assert (
+        "J’ai transmis votre demande d’adhésion aux responsables de la section Brussels."
+        in texts(sent)
+    )
     return her
 
 
@@ -190,10 +193,12 @@ async def test_an_accepted_request_ends_with_a_one_time_invite_to_the_linked_gro
     # Amélie is welcomed in French, then gets a button into the group: a one-time link.
     welcome, invite = await new_messages(fake, her.chat, her_before, 2)
     assert welcome["text"] == (
-        "Bienvenue dans la section Brussels ! Votre demande d'adhésion a été acceptée."
+        "Bienvenue dans la section Brussels\u202f! Votre demande d’adhésion a été acceptée."
     )
     assert "reply_markup" not in welcome
-    assert invite["text"] == "Voici comment rejoindre le groupe de discussion de Brussels."
+    assert invite["text"] == (
+        "Voici comment rejoindre le groupe de discussion de la section Brussels."
+    )
     [[button]] = invite["reply_markup"]["inline_keyboard"]
     assert button["text"] == "Rejoindre le groupe"
 
@@ -247,7 +252,7 @@ async def test_a_declined_request_from_the_directory_creates_no_invite(
     assert texts(answer) == "Afgewezen. Ik heb het Bruno laten weten."
 
     [told] = await new_messages(fake, bruno.chat, bruno_before, 1)
-    assert told["text"].startswith("Les responsables de Brussels n'ont pas pu accepter")
+    assert told["text"].startswith("Les responsables de la section Brussels n’ont pas pu")
     await fake.wait_for(lambda: outbox_settled(telegram_app), what="the outbox drained")
     assert fake.calls_of("createChatInviteLink") == []
     assert members_of_brussels(telegram_app) == {cast.olga.id: "organizer"}
@@ -420,7 +425,9 @@ async def test_without_admin_rights_in_the_group_the_member_is_told_how_to_get_i
     await olga.press("Accepteren", question)
     welcome, invite = await new_messages(fake, her.chat, her_before, 2)
     assert welcome["text"].startswith("Bienvenue dans la section Brussels")
-    assert invite["text"].startswith("Voici comment rejoindre le groupe de discussion de Brussels.")
+    assert invite["text"].startswith(
+        "Voici comment rejoindre le groupe de discussion de la section Brussels."
+    )
     assert "Demandez aux responsables de vous y ajouter" in invite["text"]
     assert "reply_markup" not in invite
     [refused] = fake.calls_of("createChatInviteLink")
