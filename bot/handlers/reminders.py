@@ -256,6 +256,8 @@ def confirm(conv: Conversation, schedule: Schedule, created: bool) -> None:
     moments = occurrences(rule, schedule.timezone, utcnow(), 3)
     voice = zone_voice(conv, schedule.timezone)
     words = describe(voice, rule, moments[0] if moments else None)
+    # TRANSLATORS: %(when)s is a moment ("Friday 4 December at 18:00") or a rule in words
+    # ("every Monday at 19:00").
     if created and schedule.owner_id is not None:
         head = conv._(
             "I'll remind you %(when)s: “%(text)s”", when=words, text=schedule.payload["text"]
@@ -365,7 +367,7 @@ async def ask_day(conv: Conversation) -> None:
             )
         )
     else:
-        conv.ask_text(conv._("Which day? For example: today, tomorrow, friday, 12 January."))
+        conv.ask_text(conv._("Which day? For example: today, tomorrow, Friday, 12 January."))
 
 
 @asking.answer("day")
@@ -450,13 +452,7 @@ async def reminders(conv: Conversation, command: CommandMessage) -> None:
         )
         return
     if not may_manage(conv, schedule):
-        conv.reply(
-            conv._(
-                "Only the reminder's author and the chapter's organizers can change reminder "
-                "#%(id)s.",
-                id=schedule.id,
-            )
-        )
+        conv.reply(manage_refusal(conv, schedule))
         return
     rest = words[2] if len(words) > 2 else ""
     if action == "cancel":
@@ -479,7 +475,22 @@ async def reminders(conv: Conversation, command: CommandMessage) -> None:
         edit(conv, schedule, rest)
 
 
+def manage_refusal(conv: Conversation, schedule: Schedule) -> str:
+    if conv.chat is not None and conv.chat.chapter_id is not None:
+        return conv._(
+            "Only the reminder's author and the chapter's organizers can change reminder "
+            "#%(id)s.",
+            id=schedule.id,
+        )
+    return conv._(
+        "Only the reminder's author and this group's moderators can change reminder #%(id)s.",
+        id=schedule.id,
+    )
+
+
 def manage_usage(conv: Conversation) -> str:
+    # TRANSLATORS: cancel, pause, resume, skip and edit are typed as they are; ID, WHEN
+    # and TEXT stand for what the member types.
     return conv._(
         "Usage: /reminders lists them; /reminders cancel ID, pause ID, resume ID, skip ID (the "
         "next time only), edit ID WHEN or edit ID TEXT."
@@ -747,7 +758,7 @@ def remind_member(
     def question(voice: Voice) -> tuple[str, list[Option]]:
         words = voice._("⏰ <b>Reminder</b>: %(text)s", text=text) + late_note(voice, at)
         options = [
-            Option("done", voice._("Done")),
+            Option("done", voice._("It's done")),
             Option("hour", voice._("In one hour")),
             Option("tomorrow", voice._("Tomorrow")),
         ]

@@ -63,6 +63,8 @@ def _repeating(reader: Reader, rule: Rule) -> str:
         return reader._("every %(weekdays)s at %(time)s", weekdays=names, time=at)
     if rule.day == "last":
         return reader._("on the last day of every month at %(time)s", time=at)
+    if rule.day == "1":
+        return reader._("on the first day of every month at %(time)s", time=at)
     if rule.day.isdigit():
         # TRANSLATORS: day is a number from 1 to 31.
         return reader._("on day %(day)s of every month at %(time)s", day=rule.day, time=at)

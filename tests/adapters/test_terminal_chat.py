@@ -171,7 +171,7 @@ def test_a_reminder_due_while_the_chat_is_open_is_printed_when_it_fires(
             seen += process.stdout.readline()
         assert "⏰ Reminder: Call the printer" in seen
         buttons = "".join(process.stdout.readline() for _ in range(3))
-        assert buttons == "  1. Done\n  2. In one hour\n  3. Tomorrow\n"
+        assert buttons == "  1. It's done\n  2. In one hour\n  3. Tomorrow\n"
     finally:
         if process.stdin:
             process.stdin.close()
