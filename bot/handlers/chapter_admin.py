@@ -15,7 +15,7 @@ from bot.core.outgoing import Option
 from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.voice import Voice
-from bot.handlers.chapters import REVIEW, notify_reviewers
+from bot.handlers.chapters import REQUEST_INTERVAL, REVIEW, notify_reviewers
 from bot.i18n.catalog import N_
 from bot.i18n.formatting import zone
 from bot.storage.actions import ActionRepository
@@ -432,3 +432,24 @@ def remind_waiting_requests(
         )
         reminded += 1
     return reminded
+
+
+@router.every(timedelta(hours=1), name="join-requests.pass-on")
+def pass_on_held_requests(services: Services, session: Session, now: datetime | None = None) -> int:
+    """Requests made again too soon after the last one reach organizers a day after it."""
+    now = now or utcnow()
+    notifier = Notifier(services, session)
+    memberships = MembershipRepository(session)
+    passed = 0
+    for request in memberships.held_back():
+        if memberships.notified_since(
+            request.member_id, request.chapter_id, now - REQUEST_INTERVAL
+        ):
+            continue
+        chapter = ChapterRepository(session).get(request.chapter_id)
+        member = session.get(Member, request.member_id)
+        if chapter is None or member is None:
+            continue
+        notify_reviewers(services, notifier, request, member, chapter)
+        passed += 1
+    return passed

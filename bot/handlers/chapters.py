@@ -3,6 +3,8 @@ or be told when one forms nearby."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
@@ -28,6 +30,8 @@ directory = router.include_flow(Flow("chapters"))
 LIST_SIZE = 5
 SEARCH_KM = 1000.0
 REVIEW = "join.review"
+# One request per member and chapter a day reaches organizers, however often it is made.
+REQUEST_INTERVAL = timedelta(days=1)
 
 
 # -- describing chapters ---------------------------------------------------------------------
@@ -289,6 +293,16 @@ async def request_to_join(conv: Conversation, chapter: Chapter) -> JoinRequest |
         )
         return None
     request = memberships.create_request(conv.member.id, chapter.id, shares_contact=False)
+    if memberships.notified_since(conv.member.id, chapter.id, utcnow() - REQUEST_INTERVAL):
+        # Asked, withdrew, asked again: organizers hear of it once a day at most.
+        conv.reply(
+            conv._(
+                "I've recorded your request to join %(chapter)s. Its organizers heard of your "
+                "last request less than a day ago, so I'll pass this one on to them tomorrow.",
+                chapter=chapter.name,
+            )
+        )
+        return request
     if notify_reviewers(
         conv.services, Notifier(conv.services, conv.session), request, conv.member, chapter
     ):
