@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.access import EVERYWHERE, PRIVATE
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
@@ -97,7 +98,9 @@ def forming_chapter_within_radius(
 # -- /chapters -------------------------------------------------------------------------------
 
 
-@router.command("chapters", description=N_("Find chapters near you or near a place"))
+@router.command(
+    "chapters", description=N_("Find chapters near you or near a place"), access=EVERYWHERE
+)
 async def chapters_command(conv: Conversation, command: CommandMessage) -> None:
     if not conv.incoming.is_direct:
         await group_chapters(conv)
@@ -375,9 +378,7 @@ def withdraw(conv: Conversation, chapter: Chapter) -> None:
     conv.reply(conv._("Your request to join %(chapter)s is withdrawn.", chapter=chapter.name))
 
 
-@router.command(
-    "withdraw", description=N_("Withdraw a request to join a chapter"), direct_only=True
-)
+@router.command("withdraw", description=N_("Withdraw a request to join a chapter"), access=PRIVATE)
 async def withdraw_command(conv: Conversation, _command: CommandMessage) -> None:
     pending = MembershipRepository(conv.session).pending_requests_of(conv.member.id)
     if not pending:
@@ -416,7 +417,7 @@ def leave(conv: Conversation, chapter: Chapter) -> None:
     conv.reply(conv._("You have left %(chapter)s.", chapter=chapter.name))
 
 
-@router.command("leave", description=N_("Leave a chapter"), direct_only=True)
+@router.command("leave", description=N_("Leave a chapter"), access=PRIVATE)
 async def leave_command(conv: Conversation, _command: CommandMessage) -> None:
     mine = MembershipRepository(conv.session).chapters_of(conv.member.id)
     if not mine:
