@@ -103,7 +103,17 @@ class Conversation(Voice):
             "options": [[o.key, o.label] for o in options],
             "multiple": multiple,
         }
-        self.send(Choice(prompt_id=prompt_id, text=text, options=tuple(options), multiple=multiple))
+        sender = self.incoming.sender
+        asked = sender.user_id if sender and not self.incoming.is_direct else None
+        self.send(
+            Choice(
+                prompt_id=prompt_id,
+                text=text,
+                options=tuple(options),
+                multiple=multiple,
+                asked=asked,
+            )
+        )
         return prompt_id
 
     def ask_text(self, text: str) -> str:

@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot.core.access import chapter_in_view, holds
 from bot.core.choices import NoMatch, OutOfRange, resolve_typed_choice
 from bot.core.conversation import Conversation
 from bot.core.events import (
@@ -23,8 +24,9 @@ from bot.core.events import (
 )
 from bot.core.outbox import Outbox
 from bot.core.outgoing import Outgoing, Text
-from bot.core.router import Router, merge
+from bot.core.router import Command, Router, merge
 from bot.core.services import Services
+from bot.i18n.catalog import N_
 from bot.i18n.locale import negotiate_language, normalize_language
 from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
@@ -243,7 +245,16 @@ class Dispatcher:
                     )
                 )
             return
-        if command.direct_only and not incoming.is_direct:
+        if self.refuse(conv, command):
+            return
+        await command.handler(conv, incoming)
+
+    @staticmethod
+    def refuse(conv: Conversation, command: Command) -> bool:
+        """Answer a command used where it is not offered, or by someone without its role."""
+        direct, access = conv.incoming.is_direct, command.access
+        who = access.who(direct)
+        if who is None and not direct:
             conv.point_to_private_chat(
                 conv._(
                     "Let's talk about that in a private conversation, "
@@ -251,8 +262,25 @@ class Dispatcher:
                 ),
                 start=command.name,
             )
-            return
-        await command.handler(conv, incoming)
+            return True
+        if who is None:
+            elsewhere = command.elsewhere or N_("Send /%(command)s in a group chat.")
+            conv.reply(conv._(elsewhere, command=command.name))
+            return True
+        chapter = chapter_in_view(conv)
+        if access.linked and not direct and chapter is None:
+            conv.reply(
+                conv._("This chat is not linked to a chapter. An organizer can link it with /link.")
+            )
+            return True
+        # A command about the linked chapter is for its organizers; others (/link) for any.
+        if holds(conv, who, chapter if access.linked else None):
+            return False
+        assert command.refusal is not None  # required by Router.command
+        conv.reply(
+            conv._(command.refusal, chapter=chapter.name if chapter else "", command=command.name)
+        )
+        return True
 
     async def route_message(self, conv: Conversation, incoming: Incoming) -> None:
         if isinstance(incoming, TextMessage):

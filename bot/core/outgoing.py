@@ -37,6 +37,8 @@ class Choice:
     text: str
     options: tuple[Option, ...]
     multiple: bool = False
+    # In a group chat, the platform user id of the member asked: nobody else answers it.
+    asked: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

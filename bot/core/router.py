@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.core.access import Access
 from bot.core.flow import Flow
 
 if TYPE_CHECKING:
@@ -65,8 +66,16 @@ class Command:
     name: str
     handler: CommandFn
     description: str  # an English msgid, translated where menus are shown
-    direct_only: bool
+    access: Access
+    # English msgids: the answer to someone without the role (%(chapter)s: the chapter in
+    # view, %(command)s), and to a group-only command sent in private.
+    refusal: str | None = None
+    elsewhere: str | None = None
     usage: str | None = None
+
+    @property
+    def direct_only(self) -> bool:
+        return self.access.group is None
 
 
 class Router:
@@ -82,10 +91,22 @@ class Router:
         self.group_text_handler: GroupTextFn | None = None
 
     def command(
-        self, name: str, *, description: str, direct_only: bool = False
+        self,
+        name: str,
+        *,
+        description: str,
+        access: Access,
+        refusal: str | None = None,
+        elsewhere: str | None = None,
     ) -> Callable[[CommandFn], CommandFn]:
+        """A command, with who may use it and where (bot.core.access): required."""
+        if not isinstance(access, Access) or (access.direct is None and access.group is None):
+            raise TypeError(f"/{name} must say where and by whom it may be used (access=)")
+        if not access.open_to_all and refusal is None:
+            raise TypeError(f"/{name} is not for everyone: say how it is refused (refusal=)")
+
         def register(fn: CommandFn) -> CommandFn:
-            self.commands[name] = Command(name, fn, description, direct_only)
+            self.commands[name] = Command(name, fn, description, access, refusal, elsewhere)
             return fn
 
         return register

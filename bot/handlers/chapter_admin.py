@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.core.access import ANYONE, ORGANIZERS, Access, is_admin
 from bot.core.conversation import Conversation
 from bot.core.events import ChatRef, ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
@@ -15,7 +16,7 @@ from bot.core.outgoing import Option
 from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.voice import Voice
-from bot.handlers.chapters import REVIEW, notify_reviewers
+from bot.handlers.chapters import REQUEST_INTERVAL, REVIEW, notify_reviewers
 from bot.i18n.catalog import N_
 from bot.i18n.formatting import zone
 from bot.storage.actions import ActionRepository
@@ -30,14 +31,6 @@ roles = router.include_flow(Flow("roles"))
 
 INTRODUCE = "chapter.introduce"
 REMIND_AFTER = timedelta(days=3)
-
-
-def is_admin(conv: Conversation) -> bool:
-    organization = conv.services.organization
-    return any(
-        organization.is_admin(i.platform, i.user_id)
-        for i in MemberRepository(conv.session).identities(conv.member.id)
-    )
 
 
 def may_run(conv: Conversation, chapter: Chapter) -> bool:
@@ -223,7 +216,11 @@ def chapters_in_view(conv: Conversation) -> list[Chapter]:
     return [c for _m, c in MembershipRepository(conv.session).chapters_of(conv.member.id)]
 
 
-@router.command("organizers", description=N_("Who organizes your chapter"))
+@router.command(
+    "organizers",
+    description=N_("Who organizes your chapter"),
+    access=Access(direct=ANYONE, group=ANYONE, linked=True),
+)
 async def organizers(conv: Conversation, _command: CommandMessage) -> None:
     chapters = chapters_in_view(conv)
     if not chapters:
@@ -260,7 +257,12 @@ def no_chapter_here(conv: Conversation) -> str:
     return conv._("This chat is not linked to a chapter. An organizer can link it with /link.")
 
 
-@router.command("promote", description=N_("Make a member an organizer (organizers)"))
+@router.command(
+    "promote",
+    description=N_("Make a member an organizer (organizers)"),
+    access=Access(direct=ORGANIZERS, group=ORGANIZERS, linked=True),
+    refusal=N_("Only a chapter's organizers can promote its members."),
+)
 async def promote(conv: Conversation, command: CommandMessage) -> None:
     chapters = [c for c in chapters_in_view(conv) if may_run(conv, c)]
     if not conv.incoming.is_direct and not chapters_in_view(conv):
@@ -364,7 +366,11 @@ def month_start(now: datetime, timezone: str | None) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-@router.command("stats", description=N_("Your chapter in numbers"))
+@router.command(
+    "stats",
+    description=N_("Your chapter in numbers"),
+    access=Access(direct=ANYONE, group=ANYONE, linked=True),
+)
 async def stats(conv: Conversation, _command: CommandMessage) -> None:
     chapters = chapters_in_view(conv)
     if not chapters:
@@ -432,3 +438,24 @@ def remind_waiting_requests(
         )
         reminded += 1
     return reminded
+
+
+@router.every(timedelta(hours=1), name="join-requests.pass-on")
+def pass_on_held_requests(services: Services, session: Session, now: datetime | None = None) -> int:
+    """Requests made again too soon after the last one reach organizers a day after it."""
+    now = now or utcnow()
+    notifier = Notifier(services, session)
+    memberships = MembershipRepository(session)
+    passed = 0
+    for request in memberships.held_back():
+        if memberships.notified_since(
+            request.member_id, request.chapter_id, now - REQUEST_INTERVAL
+        ):
+            continue
+        chapter = ChapterRepository(session).get(request.chapter_id)
+        member = session.get(Member, request.member_id)
+        if chapter is None or member is None:
+            continue
+        notify_reviewers(services, notifier, request, member, chapter)
+        passed += 1
+    return passed

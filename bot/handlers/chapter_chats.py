@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.access import ORGANIZERS, Access
 from bot.core.conversation import Conversation
 from bot.core.events import BotAdded, BotRemoved, ChatMoved, ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
@@ -82,22 +83,20 @@ def linkable_chapters(conv: Conversation) -> list[Chapter]:
     return MembershipRepository(conv.session).organized_by(conv.member.id)
 
 
-@router.command("link", description=N_("Link this group chat to your chapter (organizers)"))
+@router.command(
+    "link",
+    description=N_("Link this group chat to your chapter (organizers)"),
+    access=Access(group=ORGANIZERS),
+    refusal=N_("Only a chapter's organizers can link a chat to it."),
+    elsewhere=N_(
+        "/link works in a chapter's group chat: add me to the group, then send /link there."
+    ),
+)
 async def link(conv: Conversation, command: CommandMessage) -> None:
-    if conv.incoming.is_direct:
-        conv.reply(
-            conv._(
-                "/link works in a chapter's group chat: add me to the group, then send /link there."
-            )
-        )
-        return
     chat = conv.chat
     assert chat is not None
     chapters = ChapterRepository(conv.session)
-    mine = linkable_chapters(conv)
-    if not mine:
-        conv.reply(conv._("Only a chapter's organizers can link a chat to it."))
-        return
+    mine = linkable_chapters(conv)  # not empty: the command is for organizers
     if chat.chapter_id is not None:
         linked = chapters.get(chat.chapter_id)
         conv.reply(
@@ -159,7 +158,12 @@ def link_to(conv: Conversation, chapter: Chapter) -> None:
     )
 
 
-@router.command("unlink", description=N_("Unlink this group chat from its chapter (organizers)"))
+@router.command(
+    "unlink",
+    description=N_("Unlink this group chat from its chapter (organizers)"),
+    access=Access(group=ORGANIZERS, linked=True),
+    refusal=N_("Only the organizers of %(chapter)s can unlink this chat."),
+)
 async def unlink(conv: Conversation, _command: CommandMessage) -> None:
     chat = conv.chat
     if conv.incoming.is_direct or chat is None or chat.chapter_id is None:

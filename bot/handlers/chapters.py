@@ -3,6 +3,9 @@ or be told when one forms nearby."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.core.access import EVERYWHERE, PRIVATE
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
@@ -28,6 +31,8 @@ directory = router.include_flow(Flow("chapters"))
 LIST_SIZE = 5
 SEARCH_KM = 1000.0
 REVIEW = "join.review"
+# One request per member and chapter a day reaches organizers, however often it is made.
+REQUEST_INTERVAL = timedelta(days=1)
 
 
 # -- describing chapters ---------------------------------------------------------------------
@@ -93,7 +98,9 @@ def forming_chapter_within_radius(
 # -- /chapters -------------------------------------------------------------------------------
 
 
-@router.command("chapters", description=N_("Find chapters near you or near a place"))
+@router.command(
+    "chapters", description=N_("Find chapters near you or near a place"), access=EVERYWHERE
+)
 async def chapters_command(conv: Conversation, command: CommandMessage) -> None:
     if not conv.incoming.is_direct:
         await group_chapters(conv)
@@ -289,6 +296,16 @@ async def request_to_join(conv: Conversation, chapter: Chapter) -> JoinRequest |
         )
         return None
     request = memberships.create_request(conv.member.id, chapter.id, shares_contact=False)
+    if memberships.notified_since(conv.member.id, chapter.id, utcnow() - REQUEST_INTERVAL):
+        # Asked, withdrew, asked again: organizers hear of it once a day at most.
+        conv.reply(
+            conv._(
+                "I've recorded your request to join %(chapter)s. Its organizers heard of your "
+                "last request less than a day ago, so I'll pass this one on to them tomorrow.",
+                chapter=chapter.name,
+            )
+        )
+        return request
     if notify_reviewers(
         conv.services, Notifier(conv.services, conv.session), request, conv.member, chapter
     ):
@@ -361,9 +378,7 @@ def withdraw(conv: Conversation, chapter: Chapter) -> None:
     conv.reply(conv._("Your request to join %(chapter)s is withdrawn.", chapter=chapter.name))
 
 
-@router.command(
-    "withdraw", description=N_("Withdraw a request to join a chapter"), direct_only=True
-)
+@router.command("withdraw", description=N_("Withdraw a request to join a chapter"), access=PRIVATE)
 async def withdraw_command(conv: Conversation, _command: CommandMessage) -> None:
     pending = MembershipRepository(conv.session).pending_requests_of(conv.member.id)
     if not pending:
@@ -402,7 +417,7 @@ def leave(conv: Conversation, chapter: Chapter) -> None:
     conv.reply(conv._("You have left %(chapter)s.", chapter=chapter.name))
 
 
-@router.command("leave", description=N_("Leave a chapter"), direct_only=True)
+@router.command("leave", description=N_("Leave a chapter"), access=PRIVATE)
 async def leave_command(conv: Conversation, _command: CommandMessage) -> None:
     mine = MembershipRepository(conv.session).chapters_of(conv.member.id)
     if not mine:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from bot.core.access import PRIVATE
 from bot.core.conversation import Conversation
 from bot.core.events import CommandMessage
 from bot.core.notify import Notifier
@@ -23,7 +24,7 @@ CODE_LIFETIME = timedelta(minutes=10)
 
 
 @router.command(
-    "connect", description=N_("Join your accounts on two platforms into one"), direct_only=True
+    "connect", description=N_("Join your accounts on two platforms into one"), access=PRIVATE
 )
 async def connect(conv: Conversation, command: CommandMessage) -> None:
     code = "".join(command.args.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.access import EVERYWHERE
 from bot.core.conversation import Conversation
 from bot.core.events import (
     CommandMessage,
@@ -16,7 +17,7 @@ from bot.i18n.catalog import N_
 router = Router("general")
 
 
-@router.command("help", description=N_("What I can do"))
+@router.command("help", description=N_("What I can do"), access=EVERYWHERE)
 async def show_help(conv: Conversation, _command: CommandMessage) -> None:
     lines = [conv._("<b>What I can do</b>")]
     for command in conv.router.commands.values():
@@ -25,7 +26,7 @@ async def show_help(conv: Conversation, _command: CommandMessage) -> None:
     conv.reply(Markup("\n".join(lines)))
 
 
-@router.command("cancel", description=N_("Cancel the current step"))
+@router.command("cancel", description=N_("Cancel the current step"), access=EVERYWHERE)
 async def cancel(conv: Conversation, _command: CommandMessage) -> None:
     if conv.state.flow:
         conv.finish()

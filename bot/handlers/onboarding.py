@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from bot.core.access import PRIVATE
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming, LocationShared, TextMessage
 from bot.core.flow import Flow
@@ -66,7 +67,7 @@ def interest_label(conv: Conversation, key: str) -> str:
 # -- entry points ----------------------------------------------------------------------------
 
 
-@router.command("start", description=N_("Start here: meet the organization"), direct_only=True)
+@router.command("start", description=N_("Start here: meet the organization"), access=PRIVATE)
 async def start(conv: Conversation, command: CommandMessage) -> None:
     if command.args.startswith("chapter-"):
         conv.remember(preselected_chapter=command.args.removeprefix("chapter-"))

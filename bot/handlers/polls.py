@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.core.access import ANYONE, EVERYWHERE, PRIVATE, Access
 from bot.core.conversation import Conversation
 from bot.core.events import ChatRef, ChoiceMade, CommandMessage, Incoming, PollVote, TextMessage
 from bot.core.flow import Flow
@@ -42,11 +43,13 @@ VOTE = "poll.vote"
 # -- creating --------------------------------------------------------------------------------
 
 
-@router.command("poll", description=N_("Start a quick poll in this group chat"))
+@router.command(
+    "poll",
+    description=N_("Start a quick poll in this group chat"),
+    access=Access(group=ANYONE),
+    elsewhere=N_("Polls run in group chats: send /poll in your chapter's group chat."),
+)
 async def poll_command(conv: Conversation, command: CommandMessage) -> None:
-    if conv.incoming.is_direct:
-        conv.reply(conv._("Polls run in group chats: send /poll in your chapter's group chat."))
-        return
     if not command.args.strip():
         conv.finish()
         await conv.enter(creating, "question")
@@ -370,7 +373,7 @@ async def typed_vote(conv: Conversation, event: TextMessage) -> None:
 @router.command(
     "vote",
     description=N_("Vote privately: /vote CODE NUMBER, as shown with the poll"),
-    direct_only=True,
+    access=PRIVATE,
 )
 async def private_vote(conv: Conversation, command: CommandMessage) -> None:
     """A vote sent to the bot alone, where a platform's polls would show it to the room."""
@@ -480,7 +483,7 @@ def poll_in_view(conv: Conversation, open_only: bool) -> PollRecord | None:
     return polls[0] if polls else None
 
 
-@router.command("results", description=N_("Results of this chat's latest poll"))
+@router.command("results", description=N_("Results of this chat's latest poll"), access=EVERYWHERE)
 async def results(conv: Conversation, command: CommandMessage) -> None:
     poll = poll_in_view(conv, open_only=False)
     if poll is None:
@@ -490,7 +493,7 @@ async def results(conv: Conversation, command: CommandMessage) -> None:
     conv.reply(results_text(conv, conv.session, poll, per_chat=detail))
 
 
-@router.command("polls", description=N_("The open polls of this chat"))
+@router.command("polls", description=N_("The open polls of this chat"), access=EVERYWHERE)
 async def list_polls(conv: Conversation, _command: CommandMessage) -> None:
     polls = PollRepository(conv.session).in_chat(conv.chat_ref.platform, conv.chat_ref.chat_id)
     if not polls:
@@ -516,7 +519,9 @@ def may_close(conv: Conversation, poll: PollRecord) -> bool:
 
 
 @router.command(
-    "closepoll", description=N_("Close this chat's latest poll (its author or an organizer)")
+    "closepoll",
+    description=N_("Close this chat's latest poll (its author or an organizer)"),
+    access=EVERYWHERE,  # the poll's author, or its chapter's organizers: seen below
 )
 async def close_command(conv: Conversation, _command: CommandMessage) -> None:
     refusal = conv._("Only the poll's author or the chapter's organizers can close it.")
@@ -565,7 +570,11 @@ def close_due_polls(services: Services, session: Session, now: datetime | None =
 # -- reminding those who have not voted ------------------------------------------------------
 
 
-@router.command("pollremind", description=N_("Remind the chapter's members who have not voted"))
+@router.command(
+    "pollremind",
+    description=N_("Remind the chapter's members who have not voted"),
+    access=EVERYWHERE,  # the poll's author, or its chapter's organizers: seen below
+)
 async def remind(conv: Conversation, _command: CommandMessage) -> None:
     refusal = conv._("Only the poll's author or the chapter's organizers can send reminders.")
     poll = open_poll_run_by(conv, refusal)

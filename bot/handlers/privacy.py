@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.core.access import PRIVATE
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
@@ -21,7 +22,7 @@ router = Router("privacy")
 forget = router.include_flow(Flow("forget"))
 
 
-@router.command("mydata", description=N_("See everything I store about you"), direct_only=True)
+@router.command("mydata", description=N_("See everything I store about you"), access=PRIVATE)
 async def my_data(conv: Conversation, _command: CommandMessage) -> None:
     members = MemberRepository(conv.session)
     export = members.export(conv.member.id)
@@ -52,7 +53,7 @@ async def my_data(conv: Conversation, _command: CommandMessage) -> None:
     conv.reply(Markup(conv._("The same, as JSON:") + "\n<pre>" + escape(document) + "</pre>"))
 
 
-@router.command("forget", description=N_("Erase everything I store about you"), direct_only=True)
+@router.command("forget", description=N_("Erase everything I store about you"), access=PRIVATE)
 async def forget_me(conv: Conversation, _command: CommandMessage) -> None:
     await conv.enter(forget, "confirm")
 

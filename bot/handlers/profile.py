@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.access import ANYONE, ORGANIZERS, PRIVATE, Access
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming
 from bot.core.flow import Flow
@@ -18,7 +19,7 @@ profile = router.include_flow(Flow("profile"))
 EDITABLE_STEPS = {"name": "name", "place": "place", "interests": "interests", "nudges": "nudges"}
 
 
-@router.command("profile", description=N_("See and change your details"), direct_only=True)
+@router.command("profile", description=N_("See and change your details"), access=PRIVATE)
 async def show_profile(conv: Conversation, _command: CommandMessage) -> None:
     if conv.member.onboarded_at is None:
         if conv.state.flow == onboarding.name:
@@ -55,7 +56,13 @@ async def on_menu(conv: Conversation, event: Incoming) -> None:
     await conv.enter(onboarding, EDITABLE_STEPS[choice], editing=True)
 
 
-@router.command("language", description=N_("Choose the language I use with you"))
+@router.command(
+    "language",
+    description=N_("Choose the language I use with you"),
+    # In a group: the chat's own language, which its chapter's organizers set.
+    access=Access(direct=ANYONE, group=ORGANIZERS, linked=True),
+    refusal=N_("Only the organizers of %(chapter)s can change this chat's language."),
+)
 async def choose_language(conv: Conversation, command: CommandMessage) -> None:
     wanted = command.args.strip().lower()
     if not conv.incoming.is_direct:

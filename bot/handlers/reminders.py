@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlmodel import Session
 
+from bot.core.access import EVERYWHERE
 from bot.core.conversation import Conversation
 from bot.core.events import ChatRef, ChoiceMade, CommandMessage, Incoming, TextMessage
 from bot.core.flow import Flow
@@ -126,7 +127,10 @@ def examples(conv: Conversation) -> str:
 # -- /remind ---------------------------------------------------------------------------------
 
 
-@router.command("remind", description=N_("Set a reminder for this chat or for yourself"))
+# In a group the handlers decide (organizers of a linked chapter, else the moderators).
+@router.command(
+    "remind", description=N_("Set a reminder for this chat or for yourself"), access=EVERYWHERE
+)
 async def remind(conv: Conversation, command: CommandMessage) -> None:
     if not conv.incoming.is_direct and not may_remind_group(conv):
         conv.reply(who_may(conv))
@@ -433,7 +437,9 @@ async def on_daypart(conv: Conversation, event: Incoming) -> None:
 MANAGE = ("cancel", "pause", "resume", "skip", "edit")
 
 
-@router.command("reminders", description=N_("See and manage the reminders of this chat"))
+@router.command(
+    "reminders", description=N_("See and manage the reminders of this chat"), access=EVERYWHERE
+)
 async def reminders(conv: Conversation, command: CommandMessage) -> None:
     words = command.args.split(None, 2)
     if not words:
@@ -651,7 +657,9 @@ def edit(conv: Conversation, schedule: Schedule, rest: str) -> None:
 # -- /timezone -------------------------------------------------------------------------------
 
 
-@router.command("timezone", description=N_("Set the time zone of your reminders"))
+@router.command(
+    "timezone", description=N_("Set the time zone of your reminders"), access=EVERYWHERE
+)
 async def timezone_command(conv: Conversation, command: CommandMessage) -> None:
     wanted = command.args.strip()
     direct = conv.incoming.is_direct

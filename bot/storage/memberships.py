@@ -126,6 +126,30 @@ class MembershipRepository:
         self.session.flush()
         return request
 
+    def notified_since(self, member_id: int, chapter_id: int, cutoff: datetime) -> bool:
+        """Whether organizers were told of a request of this member to this chapter (one
+        since withdrawn, too) at or after `cutoff`."""
+        return (
+            self.session.exec(
+                select(JoinRequest.id).where(
+                    JoinRequest.member_id == member_id,
+                    JoinRequest.chapter_id == chapter_id,
+                    col(JoinRequest.notified_at) >= cutoff,
+                )
+            ).first()
+            is not None
+        )
+
+    def held_back(self) -> list[JoinRequest]:
+        """Pending requests not yet passed on to organizers (asked again too soon)."""
+        return list(
+            self.session.exec(
+                select(JoinRequest)
+                .where(JoinRequest.status == "pending", col(JoinRequest.notified_at).is_(None))
+                .order_by(JoinRequest.id)
+            )
+        )
+
     def pending_requests_of(self, member_id: int) -> list[tuple[JoinRequest, Chapter]]:
         rows = self.session.exec(
             select(JoinRequest, Chapter)

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from bot.core.access import EVERYWHERE
 from bot.core.conversation import Conversation
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import CommandMessage, parse_command
@@ -149,7 +150,7 @@ async def test_an_unexpected_exception_becomes_an_apology_and_a_log_line(
 ) -> None:
     broken = Router("broken")
 
-    @broken.command("explode", description="")
+    @broken.command("explode", description="", access=EVERYWHERE)
     async def explode(conv: Conversation, _command: CommandMessage) -> None:
         conv.reply("half-done")
         conv.member.display_name = "should not be saved"

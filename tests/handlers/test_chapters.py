@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import select
 
 from bot.core.outgoing import Choice, Invite
-from bot.handlers.chapter_admin import remind_waiting_requests
+from bot.handlers.chapter_admin import pass_on_held_requests, remind_waiting_requests
 from bot.storage.models import Chapter, Chat, JoinRequest, Membership, utcnow
-from tests.support.harness import Harness
+from tests.support.harness import Harness, Reply
 
 WORDS = {
     "en": {"asks": "asks to join", "welcome": "Welcome to", "accepted": "Accepted"},
@@ -131,6 +131,37 @@ async def test_accepting_twice_or_after_withdrawal_is_explained(chapters_bot: Ha
     assert "Omar" not in members_of(bot, "Brussels")
     reply = await bot.say("/withdraw", member="omar")
     assert "no open request" in reply.text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nl"])
+async def test_asking_again_and_again_reaches_organizers_once_a_day(
+    chapters_bot: Harness, lang: str
+) -> None:
+    """Request, withdraw, request again…: the organizers hear of it once a day at most."""
+    bot = chapters_bot
+    await meet_organizers(bot)
+    await bot.onboard("nina", lang, place="Antwerpen")
+    await request_brussels(bot, "nina", lang)
+    for _ in range(2):
+        await bot.say("/withdraw", member="nina", lang=lang)
+        await request_brussels(bot, "nina", lang)
+    held = bot.outbox.sent[-1]
+    later = {"en": "tomorrow", "fr": "demain", "nl": "morgen"}[lang]
+    assert held.language == lang and later in Reply([held]).text
+    assert len((await bot.inbox("olga")).messages) == 1
+
+    def pass_on(after: timedelta) -> int:
+        with bot.app.services.database.session() as session:
+            return pass_on_held_requests(bot.app.services, session, utcnow() + after)
+
+    assert pass_on(timedelta(hours=12)) == 0
+    assert (await bot.inbox("olga")).messages == []
+    assert pass_on(timedelta(days=1, hours=1)) == 1
+    assert pass_on(timedelta(days=3)) == 0  # passed on once
+    again = await bot.inbox("olga")
+    assert "asks to join Brussels" in again.text
+    await bot.press(again.choice.prompt_id, "accept", member="olga")
+    assert "Nina" in members_of(bot, "Brussels")
 
 
 async def test_joining_twice_is_refused(chapters_bot: Harness) -> None:

@@ -28,6 +28,7 @@ from bot.app import Application
 from bot.core.events import (
     BotAdded,
     BotRemoved,
+    ChatKind,
     ChatRef,
     CommandMessage,
     Incoming,
@@ -36,6 +37,7 @@ from bot.core.events import (
     Sender,
 )
 from bot.core.outbox import DeliveryFailed
+from bot.storage.conversations import ConversationRepository
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,7 @@ class TimelineHandler:
         self.moderators = Moderators(client)
         self.outbox = outbox
         self.live_outbox = live_outbox
+        self._privacy: dict[str, ChatKind] = {}  # what each direct room's chat row says
 
     @property
     def own_user_id(self) -> str:
@@ -157,6 +160,7 @@ class TimelineHandler:
         room_id = batch.room_id
         if any(e.get("type") == "m.room.power_levels" for e in batch.known + batch.events):
             self.moderators.changed(room_id)
+        self._follow_privacy(room_id)
         if batch.joined_now:
             await self._joined(room_id, batch.known)
         for event in batch.events:
@@ -185,8 +189,7 @@ class TimelineHandler:
         elif kind == "m.room.member":
             await self._membership(room_id, event)
         else:
-            record = self.store.room(room_id)
-            room = Room(room_id, record.kind, self.own_user_id)
+            room = Room(room_id, self.kind(room_id), self.own_user_id)
             incoming = to_incoming(
                 event,
                 room,
@@ -253,6 +256,35 @@ class TimelineHandler:
             self.rooms.mark_encrypted(room_id, notice_sent=False)
             return
         self.rooms.mark_encrypted(room_id, notice_sent=True)
+
+    # -- private or not ------------------------------------------------------------------
+
+    def kind(self, room_id: str) -> ChatKind:
+        """A room is private only while its members are the bot and the one who invited
+        it: `is_direct` is the creator's word, and a third person may be there or come."""
+        record = self.store.room(room_id)
+        if record.kind != "direct":
+            return "group"
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return "group"  # not known yet: never assume nobody else reads
+        present = set(room.users) | set(room.invited_users)
+        if not present <= {self.own_user_id, record.inviter} or room.member_count > 2:
+            return "group"
+        return "direct"
+
+    def _follow_privacy(self, room_id: str) -> None:
+        """The chat row follows: private messages (a connect code, a notice to an
+        organizer) are sent only to a room that is private now."""
+        if self.store.room(room_id).kind != "direct":
+            return
+        kind = self.kind(room_id)
+        if self._privacy.get(room_id) == kind:
+            return
+        with self.app.services.database.session() as session:
+            ConversationRepository(session).set_kind(PLATFORM, room_id, kind)
+        self._privacy[room_id] = kind
+        log.info("Matrix: direct room %s is now %s", room_id, kind)
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -5,6 +5,9 @@
                       to, and the language to label the redrawn keyboard's "Done" in;
 `d|<prompt>|<mask>`   done: answer with the selection (`mask`, base 36, bit i = option i).
 The selection lives in the buttons themselves, so a press needs no stored state.
+
+A question asked in a group is for one member: `|<owner>` (their user id, base 36) ends
+each button's data, and a press by anyone else changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ _BASE = 36
 class Pick:
     prompt: str
     index: int
+    owner: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +30,14 @@ class Toggle:
     prompt: str
     mask: int
     language: str
+    owner: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Done:
     prompt: str
     mask: int
+    owner: int | None = None
 
 
 Press = Pick | Toggle | Done
@@ -54,6 +60,8 @@ def encode(press: Press) -> str:
         data = f"t|{press.prompt}|{_base36(press.mask)}|{press.language}"
     else:
         data = f"d|{press.prompt}|{_base36(press.mask)}"
+    if press.owner is not None:
+        data += f"|{_base36(press.owner)}"
     if len(data.encode()) > MAX_CALLBACK_DATA:
         raise ValueError(f"callback data too long: {data!r}")
     return data
@@ -63,18 +71,18 @@ def decode(data: str | None) -> Press | None:
     """None for anything that is not ours (or was tampered with)."""
     if not data:
         return None
-    kind, _, rest = data.partition("|")
-    prompt, _, value = rest.partition("|")
-    value, _, language = value.partition("|")
-    if not prompt or not value:
+    kind, prompt, *fields = data.split("|")
+    width = 2 if kind == "t" else 1  # the fields before the optional owner
+    if not prompt or len(fields) not in (width, width + 1) or not all(fields):
         return None
     try:
+        owner = int(fields[width], _BASE) if len(fields) > width else None
         if kind == "c":
-            return Pick(prompt, int(value))
-        if kind == "t" and language:
-            return Toggle(prompt, int(value, _BASE), language)
+            return Pick(prompt, int(fields[0]), owner)
+        if kind == "t":
+            return Toggle(prompt, int(fields[0], _BASE), fields[1], owner)
         if kind == "d":
-            return Done(prompt, int(value, _BASE))
+            return Done(prompt, int(fields[0], _BASE), owner)
     except ValueError:
         return None
     return None

@@ -38,6 +38,9 @@ from bot.core.events import (
 )
 from bot.core.outbox import Outbox
 from bot.core.outgoing import Outgoing, Text
+from bot.i18n.locale import negotiate_language
+from bot.storage.conversations import ConversationRepository
+from bot.storage.members import MemberRepository
 
 log = logging.getLogger(__name__)
 
@@ -198,13 +201,19 @@ class Inbound:
         if vote is not None:
             await self._poll_press(update, query, vote)
             return
-        try:
-            await query.answer()  # always, so that the button stops spinning
-        except TelegramError as error:
-            log.warning("could not answer callback query %s: %s", query.id, error)
         press = callbacks.decode(query.data)
         message = query.message
-        if press is None or message is None:
+        refusal = None
+        if press is not None and press.owner not in (None, query.from_user.id):
+            # Someone else's question: the buttons stay as they are, the core hears nothing.
+            translator = self.app.services.catalogs.translator(self._language_of(query))
+            refusal = translator.gettext("This question is for someone else.")
+        try:
+            # Always answered, so that the button stops spinning.
+            await (query.answer(refusal) if refusal else query.answer())
+        except TelegramError as error:
+            log.warning("could not answer callback query %s: %s", query.id, error)
+        if press is None or message is None or refusal:
             return
         kind = chat_kind(message.chat)
         if kind is None:
@@ -228,9 +237,28 @@ class Inbound:
     async def _redraw(self, message: Message, press: Toggle, shown: keyboards.ShownChoice) -> None:
         translator = self.app.services.catalogs.translator(press.language)
         markup = keyboards.multiple_choice(
-            press.prompt, shown.labels, press.mask, translator.gettext("Done"), press.language
+            press.prompt,
+            shown.labels,
+            press.mask,
+            translator.gettext("Done"),
+            press.language,
+            press.owner,
         )
         await self._edit(message, "editMessageReplyMarkup", reply_markup=markup)
+
+    def _language_of(self, query: TgCallbackQuery) -> str:
+        """The presser's language: their choice, else their app's, else the chat's."""
+        user_id = str(query.from_user.id)
+        chat_id = str(query.message.chat.id) if query.message else None
+        with self.app.services.database.session() as session:
+            found = MemberRepository(session).find_by_identity(PLATFORM, user_id)
+            chat = ConversationRepository(session).find_chat(PLATFORM, chat_id) if chat_id else None
+            return negotiate_language(
+                found[0].language if found else None,
+                query.from_user.language_code,
+                chat.language if chat else None,
+                self.app.services.organization.default_language,
+            )
 
     async def _show_answer(self, message: Message, chosen: list[str]) -> None:
         """Leave the question in the chat with what was chosen, without its buttons."""

@@ -14,29 +14,44 @@ from bot.adapters.telegram.callbacks import Done, Pick, Toggle
 SELECTED = "✅ "
 
 
-def single_choice(prompt: str, labels: Sequence[str]) -> InlineKeyboardMarkup:
+def single_choice(
+    prompt: str, labels: Sequence[str], owner: int | None = None
+) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(label, callback_data=callbacks.encode(Pick(prompt, index)))]
+            [
+                InlineKeyboardButton(
+                    label, callback_data=callbacks.encode(Pick(prompt, index, owner))
+                )
+            ]
             for index, label in enumerate(labels)
         ]
     )
 
 
 def multiple_choice(
-    prompt: str, labels: Sequence[str], mask: int, done_label: str, language: str
+    prompt: str,
+    labels: Sequence[str],
+    mask: int,
+    done_label: str,
+    language: str,
+    owner: int | None = None,
 ) -> InlineKeyboardMarkup:
     """Each option toggles; "Done" appears once something is selected, so an empty answer
     cannot be sent."""
     rows = []
     for index, label in enumerate(labels):
         selected = bool(mask >> index & 1)
-        data = callbacks.encode(Toggle(prompt, mask ^ (1 << index), language))
+        data = callbacks.encode(Toggle(prompt, mask ^ (1 << index), language, owner))
         text = SELECTED + label if selected else label
         rows.append([InlineKeyboardButton(text, callback_data=data)])
     if mask:
         rows.append(
-            [InlineKeyboardButton(done_label, callback_data=callbacks.encode(Done(prompt, mask)))]
+            [
+                InlineKeyboardButton(
+                    done_label, callback_data=callbacks.encode(Done(prompt, mask, owner))
+                )
+            ]
         )
     return InlineKeyboardMarkup(rows)
 

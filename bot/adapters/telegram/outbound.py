@@ -58,8 +58,9 @@ MAX_POLL_QUESTION = 300
 MAX_POLL_OPTION = 100
 INVITE_LIFETIME = timedelta(days=7)
 _START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Room left in callback data for "t||" + a selection of up to 100 options in base 36 + "|fr".
-_MAX_PROMPT_IN_DATA = MAX_CALLBACK_DATA - 28
+# Room left in callback data for "t||" + a selection of up to 100 options in base 36 + "|fr"
+# + "|" and the asked member's user id in base 36.
+_MAX_PROMPT_IN_DATA = MAX_CALLBACK_DATA - 40
 
 
 class CallFailed(Exception):
@@ -240,11 +241,16 @@ class TelegramOutbox:
         prompt = body.prompt_id
         if len(prompt.encode()) > _MAX_PROMPT_IN_DATA or "|" in prompt:
             prompt = self.state.short_prompt(prompt)
+        owner = (
+            int(body.asked)
+            if body.asked and body.asked.isascii() and body.asked.isdigit()
+            else None
+        )
         if body.multiple:
             done = self.catalogs.translator(message.language).gettext("Done")
-            markup = keyboards.multiple_choice(prompt, labels, 0, done, message.language)
+            markup = keyboards.multiple_choice(prompt, labels, 0, done, message.language, owner)
         else:
-            markup = keyboards.single_choice(prompt, labels)
+            markup = keyboards.single_choice(prompt, labels, owner)
         await self._send_text(chat_id, body.text, message, markup)
 
     async def _ask_location(self, chat_id: int | str, body: AskLocation, message: Outgoing) -> None:

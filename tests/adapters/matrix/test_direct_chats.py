@@ -7,7 +7,7 @@ from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
 from bot.storage.models import Member
 from tests.adapters.matrix.conftest import Bot, StartBot, StartHuman
-from tests.adapters.matrix.human import Human
+from tests.adapters.matrix.human import Human, body_of
 from tests.support.synapse import Synapse
 
 
@@ -129,3 +129,38 @@ async def test_a_shared_location_answers_where_do_you_live(
     assert member is not None
     assert member.country_code == "BE"
     assert (member.latitude, member.longitude) == (50.85, 4.35)  # the town's, not the point
+
+
+async def test_a_direct_room_with_a_third_person_is_not_private(
+    synapse: Synapse, start_bot: StartBot, start_human: StartHuman
+) -> None:
+    """`is_direct` is the creator's word: while someone else is in the room, what is
+    personal (/mydata, a connect code, a notice) is not said there."""
+    bot = await start_bot(synapse)
+    nina = await start_human(synapse)
+    eve = await start_human(synapse)
+    room = await nina.direct_chat(bot.user_id)
+    await nina.say(room, "!mydata")
+    await nina.expect(room, bot.user_id, "Everything I store about you")
+
+    await nina.client.room_invite(room, eve.user_id)
+    await eve.client.join(room)
+    await nina.expect_membership(room, eve.user_id, "join")
+    await nina.say(room, "!mydata")
+    pointer = await nina.expect(room, bot.user_id, "private conversation")
+    assert "Everything I store about you" not in body_of(pointer)
+    with bot.app.services.database.session() as session:
+        chat = ConversationRepository(session).find_chat("matrix", room)
+        assert chat is not None and chat.kind == "group"  # notices no longer go there
+    assert (
+        len([e for e in nina.from_user(room, bot.user_id) if "Everything I store" in body_of(e)])
+        == 1
+    )
+
+    await eve.client.room_leave(room)
+    await nina.expect_membership(room, eve.user_id, "leave")
+    await nina.say(room, "!mydata")
+    await nina.expect(room, bot.user_id, "Everything I store about you")
+    with bot.app.services.database.session() as session:
+        chat = ConversationRepository(session).find_chat("matrix", room)
+        assert chat is not None and chat.kind == "direct"

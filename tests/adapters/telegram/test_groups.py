@@ -140,3 +140,42 @@ async def test_unreadable_messages_get_a_polite_answer(fake: FakeTelegram, talk:
     assert len(said) == 2
     assert "only read text" in said[0]["text"]
     assert "call you" in said[1]["text"]  # and the open question is asked again
+
+
+async def test_only_the_asked_member_answers_a_question_in_a_group(
+    fake: FakeTelegram, talk: Any, events: list[Incoming]
+) -> None:
+    """Bo pressing Ann's buttons changes nothing: no redrawn keyboard, no answer stamped on
+    her question, nothing for the core; he alone is told, in his language."""
+    ann = fake.person("Ann", language_code="en")
+    bo = fake.person("Bo", language_code="fr")
+    group = fake.group("Ghent", {ann: "member", bo: "member"})
+    ann_here, bo_here = talk(ann, group), talk(bo, group)
+    await ann_here.handled(fake.add_bot(ann, group))
+    await ann_here.say("/poll")
+    await ann_here.say("Where do we meet?")
+    [settings] = await ann_here.say("Ghent | Brussels")
+    assert "Any settings?" in settings["text"]
+    edits = len(fake.calls_of("editMessageReplyMarkup")) + len(fake.calls_of("editMessageText"))
+    before = len(events)
+
+    for button in ("Anonymous", "None of these"):
+        update_id = fake.press(bo, settings, button)
+        await bo_here.handled(update_id)
+        answer = fake.answer_to_press(update_id)
+        assert (
+            answer is not None
+            and answer.get("text") == "Cette question s’adresse à quelqu’un d’autre."
+        )
+    assert len(events) == before  # the core never heard of Bo's presses
+    assert (
+        len(fake.calls_of("editMessageReplyMarkup")) + len(fake.calls_of("editMessageText"))
+        == edits
+    )
+
+    update_id = fake.press(ann, settings, "Anonymous")
+    await ann_here.handled(update_id)
+    assert not (fake.answer_to_press(update_id) or {}).get("text")
+    [redrawn] = fake.calls_of("editMessageReplyMarkup")
+    labels = [b["text"] for row in redrawn.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "✅ Anonymous" in labels

@@ -12,7 +12,16 @@ from tests.support.fake_telegram.html import parse_html
 
 @pytest.mark.parametrize(
     "press",
-    [Pick("AbC-_123", 0), Pick("AbC-_123", 99), Toggle("AbC-_123", 2**100 - 1, "nl"), Done("p", 5)],
+    [
+        Pick("AbC-_123", 0),
+        Pick("AbC-_123", 99),
+        Toggle("AbC-_123", 2**100 - 1, "nl"),
+        Done("p", 5),
+        # A question asked in a group names its member (Telegram user ids reach 2**52).
+        Pick("x" * 24, 9, owner=2**52),
+        Toggle("x" * 24, 2**100 - 1, "fr", owner=2**52),
+        Done("x" * 24, 2**100 - 1, owner=2**52),
+    ],
 )
 def test_callback_data_round_trips_within_64_bytes(press: callbacks.Press) -> None:
     data = callbacks.encode(press)

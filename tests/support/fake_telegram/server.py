@@ -12,7 +12,9 @@ import contextlib
 import itertools
 import json
 import logging
+import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +90,27 @@ class Injection:
     when: Callable[[dict[str, Any]], bool] | None
 
 
+@dataclass
+class Chaos:
+    """Faults at random, as a busy Bot API and a poor network give them: a 429, a 5xx, or
+    the connection lost before the request is handled or after (the bot cannot tell
+    whether it was). `counts` says what was injected, for the test's sums."""
+
+    methods: frozenset[str]
+    rate: float
+    random: random.Random
+    counts: Counter[str] = field(default_factory=Counter)
+
+    KINDS = ("429", "500", "502", "lost before", "lost after")
+
+    def pick(self, method: str) -> str | None:
+        if method not in self.methods or self.random.random() >= self.rate:
+            return None
+        kind = self.random.choice(self.KINDS)
+        self.counts[kind] += 1
+        return kind
+
+
 def bad_request(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
@@ -103,6 +126,7 @@ class Server:
         self.allowed_errors: list[str] = []
         self.conflicts = 0
         self._injections: list[Injection] = []
+        self.chaos: Chaos | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {}
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -233,9 +257,17 @@ class Server:
             injected = self._injected(method, params)
             if injected is not None:
                 raise injected
+            fault = self.chaos.pick(method) if self.chaos else None
+            if fault is not None and fault[0].isdigit():
+                code = int(fault)
+                raise ApiError(code, f"injected {code}", 0 if code == 429 else None, injected=True)
+            if fault == "lost before":
+                return self._lose(request)
             result = handler(params)
             if asyncio.iscoroutine(result):
                 result = await result
+            if fault == "lost after":
+                return self._lose(request)
         except ParamError as exc:
             call.error = bad_request(str(exc).removeprefix("Bad Request: "))
         except ApiError as exc:
@@ -245,6 +277,13 @@ class Server:
             return web.json_response(call.error.json(), status=call.error.code)
         self.results.append((method, result))
         return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _lose(request: web.Request) -> web.Response:
+        """The connection breaks: the bot gets no answer at all."""
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)
 
     def _check_expected(self, method: str, error: ApiError) -> None:
         """An error the bot caused is a problem, unless the test said it expects it. A 403 is
