@@ -20,8 +20,8 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapter_admin import is_admin, may_run
 from bot.i18n.catalog import N_
-from bot.i18n.parsing import fold, split_list
-from bot.i18n.poll_input import PollDraft, parse_deadline, split_poll
+from bot.i18n.parsing import fold, split_list, whole_number
+from bot.i18n.poll_input import MAX_AHEAD, PollDraft, parse_deadline, split_poll
 from bot.scheduling.outbox import OutboxStore
 from bot.storage.chapters import ChapterRepository
 from bot.storage.conversations import ConversationRepository
@@ -98,10 +98,9 @@ async def create_from_draft(conv: Conversation, draft: PollDraft) -> None:
                 )
             )
             return
-        if closes_at <= now:
-            conv.reply(
-                conv._("The deadline %(when)s has already passed.", when=conv.when(closes_at))
-            )
+        problem = deadline_problem(conv, closes_at, now)
+        if problem:
+            conv.reply(problem)
             return
     chat = conv.chat
     polls = PollRepository(conv.session)
@@ -120,6 +119,14 @@ async def create_from_draft(conv: Conversation, draft: PollDraft) -> None:
         await conv.enter(creating, "where", poll_id=poll.id)
         return
     post(conv, poll, [conv.chat_ref])
+
+
+def deadline_problem(voice: Voice, closes_at: datetime, now: datetime) -> str | None:
+    if closes_at <= now:
+        return voice._("The deadline %(when)s has already passed.", when=voice.when(closes_at))
+    if closes_at > now + MAX_AHEAD:
+        return voice._("A poll can close at most a year from now. Please choose an earlier date.")
+    return None
 
 
 def other_chapter_chats(conv: Conversation, poll: PollRecord) -> list[ChatRef]:
@@ -279,8 +286,9 @@ async def on_deadline(conv: Conversation, event: Incoming) -> None:
     if isinstance(event, TextMessage):
         text = event.text.strip()
         language = conv.member.language or conv.language
-        closes_at = parse_deadline(text, language, conv.member.timezone, utcnow())
-        if closes_at is None or closes_at <= utcnow():
+        now = utcnow()
+        closes_at = parse_deadline(text, language, conv.member.timezone, now)
+        if closes_at is None:
             conv.reply(
                 conv._(
                     "I don't understand the deadline “%(deadline)s”. Try for example "
@@ -288,6 +296,10 @@ async def on_deadline(conv: Conversation, event: Incoming) -> None:
                     deadline=text,
                 )
             )
+            return
+        problem = deadline_problem(conv, closes_at, now)
+        if problem:
+            conv.reply(problem)
             return
         draft.deadline_text = text
     conv.finish()
@@ -320,7 +332,8 @@ async def native_vote(conv: Conversation, event: Incoming) -> None:
     poll = PollRepository(conv.session).get(event.poll_id)
     if poll is None:
         return
-    choices = [int(k) for k in event.option_keys if k.isdigit() and int(k) < len(poll.options)]
+    numbers = (whole_number(k) for k in event.option_keys)  # keys come from the platform
+    choices = [n for n in numbers if n is not None and n < len(poll.options)]
     problem = cast(conv, poll, choices if poll.multiple else choices[:1])
     if problem:
         conv.reply(problem)  # adapters show it to the voter alone where they can
@@ -333,8 +346,9 @@ def typed_choices(poll: PollRecord, text: str) -> list[int] | None:
     chosen: list[int] = []
     for item in items:
         item = item.strip().rstrip(".)")
-        if item.isdigit() and 1 <= int(item) <= len(poll.options):
-            chosen.append(int(item) - 1)
+        number = whole_number(item)
+        if number is not None and 1 <= number <= len(poll.options):
+            chosen.append(number - 1)
         elif fold(item) in labels:
             chosen.append(labels[fold(item)])
         else:

@@ -134,3 +134,19 @@ def test_join_request_and_acceptance_between_two_terminals(env: dict[str, str]) 
     later = chapterbot(["chat", "--as", "nina"], ["/stats"], env)
     assert "Bienvenue" in later.stdout
     assert "2 membres" in later.stdout
+
+
+def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(env: dict[str, str]) -> None:
+    executable = Path(sys.executable).with_name("chapterbot")
+    result = subprocess.run(
+        [str(executable), "chat", "--as", "ines", "--lang", "en"],
+        input=b"/start\n1\n\xffInes\n/chapters \xff\n/mydata\n",
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "something went wrong" not in out
+    assert '"display_name": "\ufffdInes"' in out
