@@ -319,9 +319,18 @@ def cast(conv: Conversation, poll: PollRecord, choices: list[int]) -> str | None
         if polls.retract(poll, conv.member.id):
             return None
         return conv._("Anonymous votes cannot be taken back.")
-    if not polls.vote(poll, conv.member.id, choices, conv.chat_ref.key):
+    if not polls.vote(poll, conv.member.id, choices, ballot_chat(conv, poll)):
         return conv._("You have already voted in this anonymous poll; your vote counts once.")
     return None
+
+
+def ballot_chat(conv: Conversation, poll: PollRecord) -> str:
+    """The chat a ballot counts under: the group it was cast in. A vote sent in private counts
+    under the poll's first chat: a share per private conversation would show how one person
+    voted."""
+    if not conv.incoming.is_direct:
+        return conv.chat_ref.key
+    return PollRepository(conv.session).home_chat_key(poll.id) or ""
 
 
 @router.on(PollVote)

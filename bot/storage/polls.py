@@ -52,6 +52,15 @@ class PollRepository:
     def chats(self, poll_id: str) -> list[PollChat]:
         return list(self.session.exec(select(PollChat).where(PollChat.poll_id == poll_id)))
 
+    def home_chat_key(self, poll_id: str) -> str | None:
+        """The chat the poll was first posted in."""
+        first = self.session.exec(
+            select(PollChat)
+            .where(PollChat.poll_id == poll_id)
+            .order_by(col(PollChat.posted_at), col(PollChat.platform), col(PollChat.chat_id))
+        ).first()
+        return f"{first.platform}:{first.chat_id}" if first else None
+
     def in_chat(self, platform: str, chat_id: str, open_only: bool = True) -> list[PollRecord]:
         """The chat's polls, newest first."""
         query = (

@@ -253,3 +253,32 @@ async def test_a_private_vote_by_code(chapters_bot: Harness) -> None:
     assert [(b.member_id, b.choices) for b in ballots(bot)] == [(None, [1])]
     reply = await bot.say_in_group(f"/vote {code} 1", member="bob", chat=GROUP)
     assert "private conversation" in reply.text  # never in the group
+
+
+async def test_private_votes_leave_no_trace_of_the_voter_s_chat(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await linked_group(bot)
+    await bot.say_in_group("/link Brussels", member="olga", chat="brussels-2")
+    reply = await bot.say_in_group(
+        "/poll Secret? | yes | no | anonymous", member="olga", chat=GROUP
+    )
+    await bot.say_in_group(reply.option_number("all"), member="olga", chat=GROUP)
+    code = the_poll(bot).id
+    await bot.send(
+        PollVote(poll_id=code, option_keys=("1",), **bot._common("quin", None, "brussels-2"))
+    )
+    for voter, number in (("pia", "1"), ("rob", "2"), ("sam", "1")):
+        assert "counted" in (await bot.say(f"/vote {code} {number}", member=voter)).text
+    # Every private ballot counts under the poll's first chat; none names a private one.
+    keys = sorted(b.chat_key for b in ballots(bot))
+    assert keys == [
+        "test:brussels-2",
+        "test:brussels-chat",
+        "test:brussels-chat",
+        "test:brussels-chat",
+    ]
+    assert all(b.member_id is None for b in ballots(bot))
+    reply = await bot.say_in_group("/results chats", member="olga", chat=GROUP)
+    assert "4 people voted" in reply.text
+    shares = [line for line in reply.text.splitlines() if line.startswith("•")]
+    assert len(shares) == 2 and not any("dm-" in line for line in shares)

@@ -1,0 +1,52 @@
+"""hardening: private ballots counted under the poll's first chat
+
+Revision ID: 0101
+Revises: 0006
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0101"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    _private_ballots_under_the_first_chat()
+
+
+def downgrade() -> None:
+    pass  # the private chats ballots came from are not kept, by design
+
+
+def _private_ballots_under_the_first_chat() -> None:
+    """Ballots cast in a private conversation named it: they count under the poll's first
+    chat from now on (as new ones do)."""
+    connection = op.get_bind()
+    direct = {
+        f"{platform}:{chat_id}"
+        for platform, chat_id in connection.execute(
+            sa.text("SELECT platform, chat_id FROM chat WHERE kind = 'direct'")
+        )
+    }
+    rows = connection.execute(sa.text("SELECT id, poll_id, chat_key FROM ballot")).all()
+    for ballot_id, poll_id, chat_key in rows:
+        if chat_key not in direct:
+            continue
+        first = connection.execute(
+            sa.text(
+                "SELECT platform, chat_id FROM pollchat WHERE poll_id = :poll "
+                "ORDER BY posted_at, platform, chat_id LIMIT 1"
+            ),
+            {"poll": poll_id},
+        ).first()
+        home = f"{first[0]}:{first[1]}" if first else ""
+        connection.execute(
+            sa.text("UPDATE ballot SET chat_key = :home WHERE id = :id"),
+            {"home": home, "id": ballot_id},
+        )
