@@ -622,7 +622,7 @@ def remind_member(notifier: Notifier, poll: PollRecord, member: Member) -> bool:
         )
         if poll.closes_at:
             text += " " + voice._("(closes %(when)s)", when=voice.when(poll.closes_at))
-        options = [Option(str(i), label) for i, label in enumerate(poll.options)]
+        options = [Option(str(i), escape(label)) for i, label in enumerate(poll.options)]
         return Markup(text), options
 
     return notifier.ask(member, VOTE, {"poll_id": poll.id}, question)
