@@ -37,6 +37,9 @@ MAX_OPTION = 100
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 BAR_WIDTH = 10
 VOTE = "poll.vote"
+# /pollremind messages every member of a chapter: once a day per poll, a few polls a day.
+REMIND_EVERY = timedelta(days=1)
+MAX_REMINDED_POLLS_A_DAY = 2
 
 
 # -- creating --------------------------------------------------------------------------------
@@ -384,10 +387,16 @@ async def typed_vote(conv: Conversation, event: TextMessage) -> None:
             )
         )
         return
-    if choices is not None:
-        problem = cast(conv, polls[0], choices)
-        if problem:
-            conv.reply(problem)
+    if choices is None:
+        return
+    if polls[0].closed_at is not None:
+        # Said once per member and poll: a closed poll must not answer every "1" in the chat.
+        if PollRepository(conv.session).tell_closed_once(polls[0].id, conv.member.id):
+            conv.reply(conv._("This poll is closed: “%(question)s”.", question=polls[0].question))
+        return
+    problem = cast(conv, polls[0], choices)
+    if problem:
+        conv.reply(problem)
 
 
 @router.command(
@@ -590,14 +599,43 @@ def close_due_polls(services: Services, session: Session, now: datetime | None =
 
 @router.command("pollremind", description=N_("Remind the chapter's members who have not voted"))
 async def remind(conv: Conversation, _command: CommandMessage) -> None:
-    refusal = conv._("Only the poll's author or the chapter's organizers can send reminders.")
-    poll = open_poll_run_by(conv, refusal)
+    # Reminders reach every member of the chapter privately: for its organizers, not for
+    # whoever started a poll (anyone in the chat may).
+    poll = poll_in_view(conv, open_only=True)
     if poll is None:
+        conv.reply(conv._("No poll is open in this chat."))
         return
     if poll.chapter_id is None:
         conv.reply(conv._("This chat is not linked to a chapter, so I don't know whom to remind."))
         return
+    chapter = ChapterRepository(conv.session).get(poll.chapter_id)
+    if chapter is None or not may_run(conv, chapter):
+        conv.reply(conv._("Only the chapter's organizers can send reminders."))
+        return
     polls = PollRepository(conv.session)
+    now = utcnow()
+    if poll.reminded_at is not None and poll.reminded_at > now - REMIND_EVERY:
+        conv.reply(
+            conv._(
+                "The reminders for this poll were sent less than a day ago. "
+                "You can send them again tomorrow."
+            )
+        )
+        return
+    if polls.reminders_since(chapter.id, now - REMIND_EVERY) >= MAX_REMINDED_POLLS_A_DAY:
+        conv.reply(
+            conv.ngettext(
+                "The members of %(chapter)s were already reminded of %(count)s poll today. "
+                "You can send more reminders tomorrow.",
+                "The members of %(chapter)s were already reminded of %(count)s polls today. "
+                "You can send more reminders tomorrow.",
+                MAX_REMINDED_POLLS_A_DAY,
+                chapter=chapter.name,
+            )
+        )
+        return
+    poll.reminded_at = now
+    conv.session.add(poll)
     voted = polls.voted_members(poll.id)
     notifier = Notifier(conv.services, conv.session)
     reminded = 0

@@ -286,6 +286,8 @@ class PollRecord(SQLModel, table=True):
     closes_at: datetime | None = Field(default=None, index=True)
     closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # When the chapter's members were last reminded of it (/pollremind: once a day at most).
+    reminded_at: datetime | None = None
 
 
 class PollChat(SQLModel, table=True):
@@ -312,12 +314,15 @@ class Ballot(SQLModel, table=True):
 
 
 class PollVoter(SQLModel, table=True):
-    """That a member voted (and, once, that they were reminded), never what they chose."""
+    """That a member voted (and, once, that they were reminded, or told the poll is closed),
+    never what they chose."""
 
     poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=16, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
     voted: bool = False
     reminded: bool = False
+    # Told once that the poll is closed: later answers to a closed poll get no reply.
+    told_closed: bool = False
 
 
 class ConnectCode(SQLModel, table=True):

@@ -160,6 +160,24 @@ class PollRepository:
         )
         return set(rows)
 
+    def tell_closed_once(self, poll_id: str, member_id: int) -> bool:
+        """True the first time a member answers this closed poll, then never again."""
+        voter = self.voter(poll_id, member_id)
+        if voter.told_closed:
+            return False
+        voter.told_closed = True
+        self.session.add(voter)
+        return True
+
+    def reminders_since(self, chapter_id: int, since: datetime) -> int:
+        """How many of the chapter's polls had their reminders sent since then."""
+        rows = self.session.exec(
+            select(PollRecord.id).where(
+                PollRecord.chapter_id == chapter_id, col(PollRecord.reminded_at) >= since
+            )
+        )
+        return len(rows.all())
+
     def mark_reminded(self, poll_id: str, member_id: int) -> bool:
         """True the first time only: each member is reminded at most once per poll."""
         voter = self.voter(poll_id, member_id)

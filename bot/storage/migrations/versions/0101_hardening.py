@@ -1,4 +1,5 @@
-"""hardening: private ballots counted under the poll's first chat
+"""hardening: private ballots under the poll's first chat; reminders and closed-poll notices
+counted
 
 Revision ID: 0101
 Revises: 0006
@@ -18,10 +19,20 @@ depends_on = None
 
 def upgrade() -> None:
     _private_ballots_under_the_first_chat()
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("pollvoter", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("told_closed", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
-    pass  # the private chats ballots came from are not kept, by design
+    with op.batch_alter_table("pollvoter", schema=None) as batch_op:
+        batch_op.drop_column("told_closed")
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.drop_column("reminded_at")
+    # The private chats ballots came from are not kept, by design: nothing to restore.
 
 
 def _private_ballots_under_the_first_chat() -> None:
