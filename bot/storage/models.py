@@ -50,6 +50,9 @@ class Identity(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow)
     # Set when the platform refuses to deliver to this account (the member blocked the bot).
     unreachable_at: datetime | None = None
+    # Wrong /connect codes sent from this account, and when the last one came: guessing stops.
+    connect_failures: int = 0
+    connect_failed_at: datetime | None = None
 
 
 class MemberInterest(SQLModel, table=True):
@@ -332,3 +335,5 @@ class ConnectCode(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     expires_at: datetime
     used_at: datetime | None = None
+    # Wrong codes sent that were nearly this one (a guess, or a glimpse of it): it ends at 5.
+    failed_attempts: int = 0

@@ -1,5 +1,5 @@
-"""hardening: private ballots under the poll's first chat; reminders and closed-poll notices
-counted
+"""hardening: private ballots under the poll's first chat; reminders, closed-poll notices and
+wrong /connect codes counted
 
 Revision ID: 0101
 Revises: 0006
@@ -25,9 +25,25 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("told_closed", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("identity", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("connect_failures", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("connect_failed_at", sa.DateTime(timezone=True), nullable=True)
+        )
+    with op.batch_alter_table("connectcode", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("failed_attempts", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("connectcode", schema=None) as batch_op:
+        batch_op.drop_column("failed_attempts")
+    with op.batch_alter_table("identity", schema=None) as batch_op:
+        batch_op.drop_column("connect_failed_at")
+        batch_op.drop_column("connect_failures")
     with op.batch_alter_table("pollvoter", schema=None) as batch_op:
         batch_op.drop_column("told_closed")
     with op.batch_alter_table("poll", schema=None) as batch_op:
