@@ -14,6 +14,7 @@ from bot.scheduling.outbox import OutboxStore
 from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
+from bot.storage.models import MessageAbout
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -64,11 +65,20 @@ class Notifier:
         words: Words,
         priority: Priority = Priority.NOTICE,
         platform: str | None = None,
+        about: Member | None = None,
     ) -> bool:
+        """`about`: the member the words name, whose /forget takes the message away."""
         voice = self.voice_for(member)
-        return self._send(member, voice, Text(words(voice)), priority, platform)
+        return self._send(member, voice, Text(words(voice)), priority, platform, about)
 
-    def ask(self, member: Member, kind: str, payload: dict, question: Question) -> bool:
+    def ask(
+        self,
+        member: Member,
+        kind: str,
+        payload: dict,
+        question: Question,
+        about: Member | None = None,
+    ) -> bool:
         """A question answered outside any flow; the answer reaches the router's action."""
         reached = self.reach(member)
         if reached is None:
@@ -79,7 +89,7 @@ class Notifier:
             member.id, reached[0].key, kind, payload, [(o.key, o.label) for o in options]
         )
         body = Choice(prompt_id=action.id, text=text, options=tuple(options))
-        return self._send(member, voice, body, Priority.NOTICE)
+        return self._send(member, voice, body, Priority.NOTICE, about=about)
 
     def invite(self, member: Member, target: ChatRef, words: Words, button: Words) -> bool:
         """A way into a chapter's chat, when the member uses that chat's platform."""
@@ -102,10 +112,13 @@ class Notifier:
         body: Body,
         priority: Priority,
         platform: str | None = None,
+        about: Member | None = None,
     ) -> bool:
         reached = self.reach(member, platform)
         if reached is None:
             return False
         message = Outgoing(chat=reached[0], body=body, priority=priority, language=voice.language)
         OutboxStore(self.session).enqueue(message, member.id)
+        if about is not None and about.id is not None and about.id != member.id:
+            self.session.add(MessageAbout(message_id=message.id, member_id=about.id))
         return True

@@ -192,6 +192,7 @@ async def introduce(conv: Conversation, action: PendingAction, answer: str) -> N
             lambda voice: voice._(
                 "Meet another member of %(chapter)s: %(who)s", chapter=chapter.name, who=me
             ),
+            about=conv.member,
         )
     lines = [
         conv._("Thank you! The members of %(chapter)s who agreed so far:", chapter=chapter.name)

@@ -344,7 +344,7 @@ def notify_reviewers(
         return text, [Option("accept", voice._("Accept")), Option("decline", voice._("Decline"))]
 
     for person in people:
-        notifier.ask(person, REVIEW, {"request_id": request.id}, question)
+        notifier.ask(person, REVIEW, {"request_id": request.id}, question, about=member)
     request.notified_at = utcnow()
     notifier.session.add(request)
     return bool(people)

@@ -337,3 +337,13 @@ class ConnectCode(SQLModel, table=True):
     used_at: datetime | None = None
     # Wrong codes sent that were nearly this one (a guess, or a glimpse of it): it ends at 5.
     failed_attempts: int = 0
+
+
+class MessageAbout(SQLModel, table=True):
+    """A message to someone else that names a member (a join request shown to organizers):
+    it goes with them on /forget, and /mydata shows it."""
+
+    message_id: str = Field(primary_key=True, max_length=32)
+    member_id: int = Field(
+        foreign_key="member.id", primary_key=True, index=True, ondelete="CASCADE"
+    )

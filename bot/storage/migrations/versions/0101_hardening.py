@@ -1,5 +1,5 @@
 """hardening: private ballots under the poll's first chat; reminders, closed-poll notices and
-wrong /connect codes counted
+wrong /connect codes counted; messages that name a member
 
 Revision ID: 0101
 Revises: 0006
@@ -32,6 +32,15 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("connect_failed_at", sa.DateTime(timezone=True), nullable=True)
         )
+    op.create_table(
+        "messageabout",
+        sa.Column("message_id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("message_id", "member_id"),
+    )
+    with op.batch_alter_table("messageabout", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_messageabout_member_id"), ["member_id"], unique=False)
     with op.batch_alter_table("connectcode", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("failed_attempts", sa.Integer(), nullable=False, server_default="0")
@@ -39,6 +48,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("messageabout", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_messageabout_member_id"))
+    op.drop_table("messageabout")
     with op.batch_alter_table("connectcode", schema=None) as batch_op:
         batch_op.drop_column("failed_attempts")
     with op.batch_alter_table("identity", schema=None) as batch_op:
