@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 LOCALES := locales
 PYBABEL := $(BIN)/pybabel
 
-.PHONY: run test lint bench i18n-extract i18n-update i18n-compile db-upgrade clean
+.PHONY: run test fuzz lint bench i18n-extract i18n-update i18n-compile db-upgrade clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(INSTALLED)
 	$(BIN)/ruff check bot tests benchmarks
 	scripts/ensure-postgres
 	$(BIN)/pytest
+
+# The fuzz test at length (the suite runs a bounded number of examples).
+fuzz: $(INSTALLED)
+	CHAPTERBOT_FUZZ_EXAMPLES=100000 $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot tests benchmarks

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n.parsing import fold, split_list
+from bot.i18n.parsing import fold, split_list, whole_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +32,10 @@ def resolve_typed_choice(prompt: dict[str, Any], text: str) -> Resolution:
 
     def one(item: str) -> str | OutOfRange | None:
         item = item.strip().rstrip(".)")
-        if item.isdigit():
-            index = int(item)
-            return options[index - 1][0] if 1 <= index <= len(options) else OutOfRange(len(options))
+        if item.isdecimal():
+            index = whole_number(item)  # None when far too long: out of range all the same
+            in_range = index is not None and 1 <= index <= len(options)
+            return options[index - 1][0] if in_range else OutOfRange(len(options))
         return labels.get(fold(item))
 
     whole = one(text)

@@ -25,6 +25,7 @@ from bot.core.events import (
 from bot.core.outbox import Outbox
 from bot.core.outgoing import Outgoing, Text
 from bot.core.router import Command, Router, merge
+from bot.core.sanitize import sanitized
 from bot.core.services import Services
 from bot.i18n.catalog import N_
 from bot.i18n.locale import negotiate_language, normalize_language
@@ -87,6 +88,8 @@ class Dispatcher:
         sender = incoming.sender
         if sender is not None and sender.is_bot:
             return  # never talk to bots (or to ourselves)
+        incoming = sanitized(incoming)
+        sender = incoming.sender
         hint = normalize_language(sender.language_hint) if sender else None
         turn = Turn(incoming, outbox, hint or self.services.organization.default_language)
 
@@ -229,7 +232,12 @@ class Dispatcher:
                 return
             # In groups the bot speaks when spoken to with a command (or answered, below).
             hook = self.router.group_text_handler
-            if hook and isinstance(incoming, TextMessage) and incoming.text.strip():
+            if (
+                hook
+                and isinstance(incoming, TextMessage)
+                and incoming.text.strip()
+                and len(incoming.text) <= MAX_TEXT_LENGTH  # too long to be an answer: quiet
+            ):
                 await hook(conv, incoming)
             return
         await self.route_message(conv, incoming)

@@ -14,6 +14,7 @@ from bot.i18n.locale import negotiate_language, normalize_language
 from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.members import MemberRepository
+from bot.storage.models import MessageAbout
 from bot.storage.outbox import OutboxStore
 
 if TYPE_CHECKING:
@@ -72,9 +73,11 @@ class Notifier:
         words: Words,
         priority: Priority = Priority.NOTICE,
         platform: str | None = None,
+        about: Member | None = None,
     ) -> bool:
+        """`about`: the member the words name, whose /forget takes the message away."""
         voice = self.voice_for(member)
-        return self._send(member, voice, Text(words(voice)), priority, platform)
+        return self._send(member, voice, Text(words(voice)), priority, platform, about=about)
 
     def ask(
         self,
@@ -84,6 +87,7 @@ class Notifier:
         question: Question,
         priority: Priority = Priority.NOTICE,
         notify: bool = False,
+        about: Member | None = None,
     ) -> bool:
         """A question answered outside any flow; the answer reaches the router's action."""
         reached = self.reach(member)
@@ -95,7 +99,7 @@ class Notifier:
             member.id, reached[0].key, kind, payload, [(o.key, o.label) for o in options]
         )
         body = Choice(prompt_id=action.id, text=text, options=tuple(options))
-        return self._send(member, voice, body, priority, notify=notify)
+        return self._send(member, voice, body, priority, notify=notify, about=about)
 
     def invite(self, member: Member, target: ChatRef, words: Words, button: Words) -> bool:
         """A way into a chapter's chat, when the member uses that chat's platform."""
@@ -118,7 +122,9 @@ class Notifier:
         body: Body,
         priority: Priority,
         platform: str | None = None,
+        *,
         notify: bool = False,
+        about: Member | None = None,
     ) -> bool:
         reached = self.reach(member, platform)
         if reached is None:
@@ -127,4 +133,6 @@ class Notifier:
             chat=reached[0], body=body, priority=priority, language=voice.language, notify=notify
         )
         OutboxStore(self.session).enqueue(message, member.id, self.occurrence)
+        if about is not None and about.id is not None and about.id != member.id:
+            self.session.add(MessageAbout(message_id=message.id, member_id=about.id))
         return True

@@ -185,6 +185,7 @@ async def introduce(conv: Conversation, action: PendingAction, answer: str) -> N
             lambda voice: voice._(
                 "Meet another member of %(chapter)s: %(who)s", chapter=chapter.name, who=me
             ),
+            about=conv.member,
         )
     lines = [
         conv._("Thank you! The members of %(chapter)s who agreed so far:", chapter=chapter.name)
@@ -303,7 +304,8 @@ async def promote(conv: Conversation, command: CommandMessage) -> None:
             conv._("Every member of %(chapter)s is already an organizer.", chapter=chapter.name)
         )
         return
-    options = [Option(str(p.id), p.display_name or "?") for _m, p in candidates]
+    # Labels are markup: a member's name is shown as they wrote it, never rendered.
+    options = [Option(str(p.id), escape(p.display_name or "?")) for _m, p in candidates]
     await conv.enter(roles, "promote", chapter_id=chapter.id, options=options)
 
 

@@ -176,7 +176,7 @@ async def ask_list(conv: Conversation) -> None:
     found = nearby(conv, data["lat"], data["lon"], LIST_SIZE)
     counts = MembershipRepository(conv.session).member_counts([n.chapter.id for n in found])
     blocks = [chapter_block(conv, n, counts.get(n.chapter.id, 0)) for n in found]
-    options = [Option(f"chapter:{n.chapter.id}", n.chapter.name) for n in found]
+    options = [Option(f"chapter:{n.chapter.id}", escape(n.chapter.name)) for n in found]
     if not active_chapter_within_radius(conv, data["lat"], data["lon"]):
         radius = conv.fmt.distance(conv.services.organization.chapter_radius_km)
         blocks.append(
@@ -361,7 +361,7 @@ def notify_reviewers(
         return text, [Option("accept", voice._("Accept")), Option("decline", voice._("Decline"))]
 
     for person in people:
-        notifier.ask(person, REVIEW, {"request_id": request.id}, question)
+        notifier.ask(person, REVIEW, {"request_id": request.id}, question, about=member)
     request.notified_at = utcnow()
     notifier.session.add(request)
     return bool(people)
@@ -386,7 +386,7 @@ async def withdraw_command(conv: Conversation, _command: CommandMessage) -> None
     elif len(pending) == 1:
         withdraw(conv, pending[0][1])
     else:
-        options = [Option(str(c.id), c.name) for _r, c in pending]
+        options = [Option(str(c.id), escape(c.name)) for _r, c in pending]
         await conv.enter(directory, "withdraw_pick", options=options)
 
 
@@ -423,7 +423,7 @@ async def leave_command(conv: Conversation, _command: CommandMessage) -> None:
     if not mine:
         conv.reply(conv._("You are not a member of any chapter."))
         return
-    options = [Option(str(c.id), c.name) for _m, c in mine]
+    options = [Option(str(c.id), escape(c.name)) for _m, c in mine]
     await conv.enter(directory, "leave_pick", options=options)
 
 

@@ -21,8 +21,8 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapter_admin import is_admin, may_run
 from bot.i18n.catalog import N_
-from bot.i18n.parsing import fold, split_list
-from bot.i18n.poll_input import PollDraft, parse_deadline, split_poll
+from bot.i18n.parsing import fold, split_list, whole_number
+from bot.i18n.poll_input import MAX_AHEAD, PollDraft, parse_deadline, split_poll
 from bot.storage.chapters import ChapterRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.memberships import MembershipRepository
@@ -38,6 +38,9 @@ MAX_OPTION = 100
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 BAR_WIDTH = 10
 VOTE = "poll.vote"
+# /pollremind messages every member of a chapter: once a day per poll, a few polls a day.
+REMIND_EVERY = timedelta(days=1)
+MAX_REMINDED_POLLS_A_DAY = 2
 
 
 # -- creating --------------------------------------------------------------------------------
@@ -101,10 +104,9 @@ async def create_from_draft(conv: Conversation, draft: PollDraft) -> None:
                 )
             )
             return
-        if closes_at <= now:
-            conv.reply(
-                conv._("The deadline %(when)s has already passed.", when=conv.when(closes_at))
-            )
+        problem = deadline_problem(conv, closes_at, now)
+        if problem:
+            conv.reply(problem)
             return
     chat = conv.chat
     polls = PollRepository(conv.session)
@@ -123,6 +125,14 @@ async def create_from_draft(conv: Conversation, draft: PollDraft) -> None:
         await conv.enter(creating, "where", poll_id=poll.id)
         return
     post(conv, poll, [conv.chat_ref])
+
+
+def deadline_problem(voice: Voice, closes_at: datetime, now: datetime) -> str | None:
+    if closes_at <= now:
+        return voice._("The deadline %(when)s has already passed.", when=voice.when(closes_at))
+    if closes_at > now + MAX_AHEAD:
+        return voice._("A poll can close at most a year from now. Please choose an earlier date.")
+    return None
 
 
 def other_chapter_chats(conv: Conversation, poll: PollRecord) -> list[ChatRef]:
@@ -282,8 +292,9 @@ async def on_deadline(conv: Conversation, event: Incoming) -> None:
     if isinstance(event, TextMessage):
         text = event.text.strip()
         language = conv.member.language or conv.language
-        closes_at = parse_deadline(text, language, conv.member.timezone, utcnow())
-        if closes_at is None or closes_at <= utcnow():
+        now = utcnow()
+        closes_at = parse_deadline(text, language, conv.member.timezone, now)
+        if closes_at is None:
             conv.reply(
                 conv._(
                     "I don't understand the deadline “%(deadline)s”. Try for example "
@@ -291,6 +302,10 @@ async def on_deadline(conv: Conversation, event: Incoming) -> None:
                     deadline=text,
                 )
             )
+            return
+        problem = deadline_problem(conv, closes_at, now)
+        if problem:
+            conv.reply(problem)
             return
         draft.deadline_text = text
     conv.finish()
@@ -310,9 +325,18 @@ def cast(conv: Conversation, poll: PollRecord, choices: list[int]) -> str | None
         if polls.retract(poll, conv.member.id):
             return None
         return conv._("Anonymous votes cannot be taken back.")
-    if not polls.vote(poll, conv.member.id, choices, conv.chat_ref.key):
+    if not polls.vote(poll, conv.member.id, choices, ballot_chat(conv, poll)):
         return conv._("You have already voted in this anonymous poll; your vote counts once.")
     return None
+
+
+def ballot_chat(conv: Conversation, poll: PollRecord) -> str:
+    """The chat a ballot counts under: the group it was cast in. A vote sent in private counts
+    under the poll's first chat: a share per private conversation would show how one person
+    voted."""
+    if not conv.incoming.is_direct:
+        return conv.chat_ref.key
+    return PollRepository(conv.session).home_chat_key(poll.id) or ""
 
 
 @router.on(PollVote)
@@ -323,7 +347,8 @@ async def native_vote(conv: Conversation, event: Incoming) -> None:
     poll = PollRepository(conv.session).get(event.poll_id)
     if poll is None:
         return
-    choices = [int(k) for k in event.option_keys if k.isdigit() and int(k) < len(poll.options)]
+    numbers = (whole_number(k) for k in event.option_keys)  # keys come from the platform
+    choices = [n for n in numbers if n is not None and n < len(poll.options)]
     problem = cast(conv, poll, choices if poll.multiple else choices[:1])
     if problem:
         conv.reply(problem)  # adapters show it to the voter alone where they can
@@ -336,8 +361,9 @@ def typed_choices(poll: PollRecord, text: str) -> list[int] | None:
     chosen: list[int] = []
     for item in items:
         item = item.strip().rstrip(".)")
-        if item.isdigit() and 1 <= int(item) <= len(poll.options):
-            chosen.append(int(item) - 1)
+        number = whole_number(item)
+        if number is not None and 1 <= number <= len(poll.options):
+            chosen.append(number - 1)
         elif fold(item) in labels:
             chosen.append(labels[fold(item)])
         else:
@@ -364,10 +390,16 @@ async def typed_vote(conv: Conversation, event: TextMessage) -> None:
             )
         )
         return
-    if choices is not None:
-        problem = cast(conv, polls[0], choices)
-        if problem:
-            conv.reply(problem)
+    if choices is None:
+        return
+    if polls[0].closed_at is not None:
+        # Said once per member and poll: a closed poll must not answer every "1" in the chat.
+        if PollRepository(conv.session).tell_closed_once(polls[0].id, conv.member.id):
+            conv.reply(conv._("This poll is closed: “%(question)s”.", question=polls[0].question))
+        return
+    problem = cast(conv, polls[0], choices)
+    if problem:
+        conv.reply(problem)
 
 
 @router.command(
@@ -576,14 +608,43 @@ def close_due_polls(services: Services, session: Session, now: datetime | None =
     access=EVERYWHERE,  # the poll's author, or its chapter's organizers: seen below
 )
 async def remind(conv: Conversation, _command: CommandMessage) -> None:
-    refusal = conv._("Only the poll's author or the chapter's organizers can send reminders.")
-    poll = open_poll_run_by(conv, refusal)
+    # Reminders reach every member of the chapter privately: for its organizers, not for
+    # whoever started a poll (anyone in the chat may).
+    poll = poll_in_view(conv, open_only=True)
     if poll is None:
+        conv.reply(conv._("No poll is open in this chat."))
         return
     if poll.chapter_id is None:
         conv.reply(conv._("This chat is not linked to a chapter, so I don't know whom to remind."))
         return
+    chapter = ChapterRepository(conv.session).get(poll.chapter_id)
+    if chapter is None or not may_run(conv, chapter):
+        conv.reply(conv._("Only the chapter's organizers can send reminders."))
+        return
     polls = PollRepository(conv.session)
+    now = utcnow()
+    if poll.reminded_at is not None and poll.reminded_at > now - REMIND_EVERY:
+        conv.reply(
+            conv._(
+                "The reminders for this poll were sent less than a day ago. "
+                "You can send them again tomorrow."
+            )
+        )
+        return
+    if polls.reminders_since(chapter.id, now - REMIND_EVERY) >= MAX_REMINDED_POLLS_A_DAY:
+        conv.reply(
+            conv.ngettext(
+                "The members of %(chapter)s were already reminded of %(count)s poll today. "
+                "You can send more reminders tomorrow.",
+                "The members of %(chapter)s were already reminded of %(count)s polls today. "
+                "You can send more reminders tomorrow.",
+                MAX_REMINDED_POLLS_A_DAY,
+                chapter=chapter.name,
+            )
+        )
+        return
+    poll.reminded_at = now
+    conv.session.add(poll)
     voted = polls.voted_members(poll.id)
     notifier = Notifier(conv.services, conv.session)
     reminded = 0
@@ -608,7 +669,7 @@ def remind_member(notifier: Notifier, poll: PollRecord, member: Member) -> bool:
         )
         if poll.closes_at:
             text += " " + voice._("(closes %(when)s)", when=voice.when(poll.closes_at))
-        options = [Option(str(i), label) for i, label in enumerate(poll.options)]
+        options = [Option(str(i), escape(label)) for i, label in enumerate(poll.options)]
         return Markup(text), options
 
     return notifier.ask(member, VOTE, {"poll_id": poll.id}, question)

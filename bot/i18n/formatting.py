@@ -44,11 +44,15 @@ class Formatter:
         return format_unit(rounded, "length-kilometer", length="short", locale=self.language)
 
     def day(self, moment: datetime) -> str:
-        """Weekday, day and month, as the language writes them ("vendredi 4 décembre")."""
+        """Weekday, day and month, as the language writes them ("vendredi 4 décembre"), and
+        the year when it is not this one ("jeudi 31 décembre 9999")."""
+        local = self._local(moment)
         pattern = Locale.parse(self.language).date_formats["full"].pattern
+        if local.year != datetime.now(self.tz).year:
+            return format_date(local, format=pattern, locale=self.language)
         # CLDR has no year-less full pattern: drop the year and the separator before it.
         without_year = _YEAR.sub("", pattern).strip(" ,")
-        return format_date(self._local(moment), format=without_year, locale=self.language)
+        return format_date(local, format=without_year, locale=self.language)
 
     def day_of(self, day: date) -> str:
         """A calendar date with its year ("30 juin 2027")."""

@@ -21,6 +21,19 @@ def fold(text: str) -> str:
     return " ".join(stripped.split())
 
 
+# No answer to a question is longer than this: a longer "number" is out of range, not parsed
+# (int() refuses over 4,300 digits, and would be slow long before).
+MAX_NUMBER_DIGITS = 6
+
+
+def whole_number(text: str) -> int | None:
+    """'3', '０３', '٣' → 3; None for anything else: '²' passes str.isdigit() yet is no number,
+    and a 5,000-digit string is no answer. Negative numbers are not answers either."""
+    if not text.isdecimal() or len(text) > MAX_NUMBER_DIGITS:
+        return None
+    return int(text)
+
+
 def split_list(text: str) -> list[str]:
     """'1, 3 and 5' / '1 3 5' / 'writing et events' → the items, in order."""
     items: list[str] = []

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dateparser
 
@@ -45,7 +46,7 @@ _DEADLINE_WORDS = re.compile(
     r"sluit|sluiting|tot|eindigt)\b[\s:]*",
 )
 _DURATION = re.compile(
-    r"^(?:in\s+|dans\s+|over\s+)?(\d+)\s*(h|hours?|heures?|uur|u|d|days?|jours?|dagen|dag|"
+    r"^(?:in\s+|dans\s+|over\s+)?(-?\s*\d+)\s*(h|hours?|heures?|uur|u|d|days?|jours?|dagen|dag|"
     r"min|minutes?|minuten|w|weeks?|semaines?|weken|week)$"
 )
 _UNITS = {
@@ -58,6 +59,10 @@ _UNITS = {
     "weken": "weeks",
 }  # fmt: skip
 # "18h", "18h30", "20u", "9 uur" → "18:00", "18:30", "20:00", "9:00" for the date parser.
+# How far ahead a poll may close: further is surely a typing mistake (or a joke).
+MAX_AHEAD = timedelta(days=366)
+# A duration beyond what a date can hold: refused as too far ahead, never an OverflowError.
+FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _HOUR = re.compile(r"\b(\d{1,2})\s*(?:h|u|uur)\s*(\d{2})?\b")
 
 
@@ -102,17 +107,28 @@ def parse_deadline(
     text: str, language: str, timezone: str | None, now: datetime
 ) -> datetime | None:
     """'closes friday 18:00', 'ferme dans 2 jours', 'sluit morgen om 20u', '48h' → an aware
-    moment, understood in the reader's language and time zone; None if not understood."""
+    moment, understood in the reader's language and time zone; None if not understood.
+    '-5h' is five hours ago (the caller says it has passed)."""
     folded = fold(text)
     rest = _DEADLINE_WORDS.sub("", folded).strip()
     duration = _DURATION.match(rest)
     if duration:
-        amount, unit = int(duration.group(1)), _UNITS[duration.group(2)]
-        return now + timedelta(**{unit: amount})
+        digits, unit = "".join(duration.group(1).split()), _UNITS[duration.group(2)]
+        try:
+            return now + timedelta(**{unit: int(digits)})
+        except (OverflowError, ValueError):  # more days than a date can hold, either way
+            return now - timedelta(days=1) if digits.startswith("-") else FAR_FUTURE
     # The date parser wants the original accents ("décembre") but our cleaned-up keyword.
     original = _DEADLINE_WORDS.sub("", text.strip().lower()).strip() or text
     original = _HOUR.sub(lambda m: f"{m.group(1)}:{m.group(2) or '00'}", original)
     tz = zone(timezone)
+    try:
+        return _parse_date(original, language, tz, now)
+    except (OverflowError, ValueError):  # "in 99999999999 years", a year past 9999
+        return None
+
+
+def _parse_date(original: str, language: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     parsed = dateparser.parse(
         original,
         languages=[language, "en", "fr", "nl"],

@@ -5,24 +5,54 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, bindparam, update
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from bot.storage.models import (
+    AdapterState,
     Ballot,
+    Chapter,
     ChapterWatch,
     Chat,
+    ConnectCode,
     ConversationState,
     Delivery,
     Identity,
+    InvitedOrganizer,
     JoinRequest,
     Member,
     MemberInterest,
     Membership,
+    MessageAbout,
     PendingAction,
+    PollRecord,
     PollVoter,
     Schedule,
     utcnow,
 )
+
+# Where /mydata shows the rows of each table that are about a member. A table added without
+# an entry here fails the privacy test that walks the whole schema.
+EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "member": ("member",),
+    "identity": ("identities",),
+    "memberinterest": ("interests",),
+    "joinrequest": ("join_requests", "requests_decided"),
+    "conversationstate": ("conversation_state",),
+    "chat": ("private_chats",),
+    "delivery": ("messages_to_deliver", "messages_about_you"),
+    "messageabout": ("messages_about_you",),
+    "membership": ("chapter_memberships",),
+    "chapterwatch": ("chapter_watch",),
+    "pendingaction": ("questions_sent",),
+    "ballot": ("poll_ballots",),
+    "pollvoter": ("polls_voted_or_reminded",),
+    "poll": ("polls_created",),
+    "connectcode": ("connect_codes",),
+    "chapter": ("chapters_founded",),
+    "adapterstate": ("platform_records",),
+    "invitedorganizer": ("organizer_invitations",),
+    "schedule": ("reminders",),
+}
 
 # Built once: every incoming message runs it, and building a statement costs more than
 # running it on SQLite.
@@ -143,6 +173,14 @@ class MemberRepository:
                 (Schedule.owner_id == member_id) | (Schedule.created_by == member_id)
             )
         )
+        codes = self.session.exec(select(ConnectCode).where(ConnectCode.member_id == member_id))
+        polls = self.session.exec(select(PollRecord).where(PollRecord.author_id == member_id))
+        founded = self.session.exec(select(Chapter).where(Chapter.founded_by == member_id))
+        decided = self.session.exec(select(JoinRequest).where(JoinRequest.decided_by == member_id))
+        accounts = {f"{i.platform}:{i.user_id}" for i in self.identities(member_id)}
+        invitations = self.session.exec(
+            select(InvitedOrganizer).where(col(InvitedOrganizer.identity).in_(accounts))
+        )
         return {
             "member": member.model_dump(mode="json"),
             "identities": [i.model_dump(mode="json") for i in self.identities(member_id)],
@@ -157,14 +195,85 @@ class MemberRepository:
             "poll_ballots": [b.model_dump(mode="json") for b in ballots],
             "polls_voted_or_reminded": [v.model_dump(mode="json") for v in voted],
             "reminders": [r.model_dump(mode="json") for r in schedules],
+            "polls_created": [p.model_dump(mode="json") for p in polls],
+            "connect_codes": [c.model_dump(mode="json") for c in codes],
+            # What others' records hold of them: only the parts that are about them.
+            "chapters_founded": [
+                {"id": c.id, "name": c.name, "founded_by": c.founded_by} for c in founded
+            ],
+            "requests_decided": [
+                {
+                    "id": r.id,
+                    "chapter_id": r.chapter_id,
+                    "status": r.status,
+                    "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+                    "decided_by": r.decided_by,
+                }
+                for r in decided
+            ],
+            "messages_about_you": self._messages_about(member_id),
+            "platform_records": [
+                {"platform": row.platform, "key": row.key, "value": row.value}
+                for row in self._adapter_rows(member_id)
+            ],
+            "organizer_invitations": [i.model_dump(mode="json") for i in invitations],
         }
+
+    def _messages_about(self, member_id: int) -> list[dict[str, Any]]:
+        """Messages to others that name the member (their text only, not whom they went to)."""
+        rows = self.session.exec(
+            select(MessageAbout, Delivery)
+            .join(Delivery, Delivery.message_id == MessageAbout.message_id, isouter=True)
+            .where(MessageAbout.member_id == member_id)
+        )
+        return [
+            {
+                "message_id": about.message_id,
+                "member_id": about.member_id,
+                "id": delivery.id if delivery else None,
+                "text": (delivery.message.get("body") or {}).get("text") if delivery else None,
+                "status": delivery.status if delivery else None,
+            }
+            for about, delivery in rows
+        ]
+
+    def _adapter_rows(self, member_id: int) -> list[AdapterState]:
+        """Adapter records that hold one of the member's platform ids (e.g. who invited the
+        bot to a Matrix room)."""
+        found = []
+        for identity in self.identities(member_id):
+            rows = self.session.exec(
+                select(AdapterState).where(AdapterState.platform == identity.platform)
+            )
+            found += [row for row in rows if _holds(row.value, identity.user_id)]
+        return found
 
     def erase(self, member_id: int) -> None:
         """Delete the member and every row about them (explicitly: SQLite may lack cascades)."""
         # What others decided about this member's requests or chapters stays, without them:
         # the foreign keys set decided_by and founded_by to NULL.
         # A named ballot goes with its member; an anonymous one names nobody and stays counted.
+        self._erase_mentions(member_id)
+        for row in self._adapter_rows(member_id):
+            ids = {i.user_id for i in self.identities(member_id) if i.platform == row.platform}
+            row.value = _without(row.value, ids)
+            self.session.add(row)
+        # Explicit, like the deletes below: what others keep of them loses their name.
+        self.session.exec(
+            update(PollRecord).where(PollRecord.author_id == member_id).values(author_id=None)
+        )
+        self.session.exec(
+            update(Chapter).where(Chapter.founded_by == member_id).values(founded_by=None)
+        )
+        self.session.exec(
+            update(JoinRequest)
+            .where(JoinRequest.decided_by == member_id)
+            .values(decided_by=None)
+        )
+        self.session.flush()
         tables = (
+            ConnectCode,
+            MessageAbout,
             Ballot,
             PollVoter,
             PendingAction,
@@ -186,6 +295,25 @@ class MemberRepository:
         )
         self.session.exec(delete(Member).where(Member.id == member_id))
 
+    def _erase_mentions(self, member_id: int) -> None:
+        """Messages to others that name the member, sent or not, and the questions they
+        carried (an organizer's "accept or decline?" about their request)."""
+        ids = list(
+            self.session.exec(
+                select(MessageAbout.message_id).where(MessageAbout.member_id == member_id)
+            )
+        )
+        if not ids:
+            return
+        deliveries = self.session.exec(select(Delivery).where(col(Delivery.message_id).in_(ids)))
+        prompts = [
+            (d.message.get("body") or {}).get("prompt_id") for d in deliveries if d.message
+        ]
+        prompts = [p for p in prompts if isinstance(p, str)]
+        if prompts:
+            self.session.exec(delete(PendingAction).where(col(PendingAction.id).in_(prompts)))
+        self.session.exec(delete(Delivery).where(col(Delivery.message_id).in_(ids)))
+
     def mark_unreachable(self, platform: str, user_id: str) -> None:
         """The platform refuses to deliver to this account (e.g. the member blocked the bot)."""
         identity = self.session.exec(
@@ -194,3 +322,24 @@ class MemberRepository:
         if identity is not None and identity.unreachable_at is None:
             identity.unreachable_at = utcnow()
             self.session.add(identity)
+
+
+def _holds(value: Any, user_id: str) -> bool:
+    if isinstance(value, str):
+        return value == user_id
+    if isinstance(value, dict):
+        return any(_holds(v, user_id) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds(v, user_id) for v in value)
+    return False
+
+
+def _without(value: Any, user_ids: set[str]) -> Any:
+    """The same JSON value with each of these ids replaced by null."""
+    if isinstance(value, str):
+        return None if value in user_ids else value
+    if isinstance(value, dict):
+        return {k: _without(v, user_ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without(v, user_ids) for v in value]
+    return value

@@ -17,6 +17,7 @@ from bot.storage.models import (
     Member,
     MemberInterest,
     Membership,
+    MessageAbout,
     PendingAction,
     PollVoter,
 )
@@ -67,6 +68,7 @@ def merge_members(session: Session, keep: Member, gone: Member) -> None:
     move(Membership, "chapter_id")
     move(MemberInterest, "interest_key")
     move(ConversationState, "chat_key")
+    move(MessageAbout, "message_id")
     if session.exec(select(ChapterWatch.id).where(ChapterWatch.member_id == keep_id)).first():
         session.exec(delete(ChapterWatch).where(ChapterWatch.member_id == gone_id))
     move(ChapterWatch)

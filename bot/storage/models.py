@@ -50,6 +50,9 @@ class Identity(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow)
     # Set when the platform refuses to deliver to this account (the member blocked the bot).
     unreachable_at: datetime | None = None
+    # Wrong /connect codes sent from this account, and when the last one came: guessing stops.
+    connect_failures: int = 0
+    connect_failed_at: datetime | None = None
 
 
 class MemberInterest(SQLModel, table=True):
@@ -339,6 +342,8 @@ class PollRecord(SQLModel, table=True):
     closes_at: datetime | None = Field(default=None, index=True)
     closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # When the chapter's members were last reminded of it (/pollremind: once a day at most).
+    reminded_at: datetime | None = None
 
 
 class PollChat(SQLModel, table=True):
@@ -365,12 +370,15 @@ class Ballot(SQLModel, table=True):
 
 
 class PollVoter(SQLModel, table=True):
-    """That a member voted (and, once, that they were reminded), never what they chose."""
+    """That a member voted (and, once, that they were reminded, or told the poll is closed),
+    never what they chose."""
 
     poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=16, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
     voted: bool = False
     reminded: bool = False
+    # Told once that the poll is closed: later answers to a closed poll get no reply.
+    told_closed: bool = False
 
 
 class ConnectCode(SQLModel, table=True):
@@ -380,3 +388,15 @@ class ConnectCode(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     expires_at: datetime
     used_at: datetime | None = None
+    # Wrong codes sent that were nearly this one (a guess, or a glimpse of it): it ends at 5.
+    failed_attempts: int = 0
+
+
+class MessageAbout(SQLModel, table=True):
+    """A message to someone else that names a member (a join request shown to organizers):
+    it goes with them on /forget, and /mydata shows it."""
+
+    message_id: str = Field(primary_key=True, max_length=32)
+    member_id: int = Field(
+        foreign_key="member.id", primary_key=True, index=True, ondelete="CASCADE"
+    )

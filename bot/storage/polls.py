@@ -52,6 +52,15 @@ class PollRepository:
     def chats(self, poll_id: str) -> list[PollChat]:
         return list(self.session.exec(select(PollChat).where(PollChat.poll_id == poll_id)))
 
+    def home_chat_key(self, poll_id: str) -> str | None:
+        """The chat the poll was first posted in."""
+        first = self.session.exec(
+            select(PollChat)
+            .where(PollChat.poll_id == poll_id)
+            .order_by(col(PollChat.posted_at), col(PollChat.platform), col(PollChat.chat_id))
+        ).first()
+        return f"{first.platform}:{first.chat_id}" if first else None
+
     def in_chat(self, platform: str, chat_id: str, open_only: bool = True) -> list[PollRecord]:
         """The chat's polls, newest first."""
         query = (
@@ -150,6 +159,24 @@ class PollRepository:
             select(PollVoter.member_id).where(PollVoter.poll_id == poll_id, PollVoter.voted)
         )
         return set(rows)
+
+    def tell_closed_once(self, poll_id: str, member_id: int) -> bool:
+        """True the first time a member answers this closed poll, then never again."""
+        voter = self.voter(poll_id, member_id)
+        if voter.told_closed:
+            return False
+        voter.told_closed = True
+        self.session.add(voter)
+        return True
+
+    def reminders_since(self, chapter_id: int, since: datetime) -> int:
+        """How many of the chapter's polls had their reminders sent since then."""
+        rows = self.session.exec(
+            select(PollRecord.id).where(
+                PollRecord.chapter_id == chapter_id, col(PollRecord.reminded_at) >= since
+            )
+        )
+        return len(rows.all())
 
     def mark_reminded(self, poll_id: str, member_id: int) -> bool:
         """True the first time only: each member is reminded at most once per poll."""

@@ -104,7 +104,9 @@ def test_run_without_platforms_is_the_terminal_chat(env: dict[str, str]) -> None
 def test_db_upgrade_reports_the_revision(env: dict[str, str]) -> None:
     result = chapterbot(["db", "upgrade"], [], env)
     assert result.returncode == 0, result.stderr
-    assert "revision 0007" in result.stdout
+    from tests.storage.test_storage import head
+
+    assert f"revision {head()}" in result.stdout
 
 
 def test_a_broken_organization_file_is_reported(env: dict[str, str], tmp_path: Path) -> None:
@@ -177,3 +179,19 @@ def test_a_reminder_due_while_the_chat_is_open_is_printed_when_it_fires(
             process.stdin.close()
         process.wait(timeout=30)
     assert process.returncode == 0
+
+
+def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(env: dict[str, str]) -> None:
+    executable = Path(sys.executable).with_name("chapterbot")
+    result = subprocess.run(
+        [str(executable), "chat", "--as", "ines", "--lang", "en"],
+        input=b"/start\n1\n\xffInes\n/chapters \xff\n/mydata\n",
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "something went wrong" not in out
+    assert '"display_name": "\ufffdInes"' in out

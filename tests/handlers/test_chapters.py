@@ -456,3 +456,16 @@ async def test_removed_from_a_linked_chat_the_bot_unlinks_it_and_tells_the_organ
     assert "no longer linked" in (await bot.inbox("olga")).text
     with bot.app.services.database.session() as session:
         assert session.exec(select(Chat).where(Chat.chat_id == "group-1")).one().chapter_id is None
+
+
+async def test_names_in_the_promote_menu_are_text_not_markup(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot)
+    evil = '<a href="https://e.x">Eve</a><img src="mxc://e.x/i">'
+    await bot.onboard("eve", place="Antwerpen", name=evil)
+    await request_brussels(bot, "eve")
+    await bot.press((await bot.inbox("olga")).choice.prompt_id, "accept", member="olga")
+    reply = await bot.say("/promote", member="olga")
+    [label] = [o.label for o in reply.choice.options if o.key == str(bot.member("eve").id)]
+    assert label == evil.replace("<", "&lt;").replace(">", "&gt;")
+    assert evil in reply.text  # shown as she wrote it

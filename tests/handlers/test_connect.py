@@ -30,7 +30,7 @@ async def say_on(
 
 
 def code_in(reply: Reply) -> str:
-    match = re.search(r"/connect (\d{6})", reply.text)
+    match = re.search(r"/connect ([0-9A-Z]{5}-[0-9A-Z]{5})", reply.text)
     assert match, reply.text
     return match.group(1)
 
@@ -74,7 +74,7 @@ async def test_codes_expire_and_cannot_join_two_accounts_on_one_platform(
     reply = await bot.say(f"/connect {code}", member="other")
     assert "same platform" in reply.text
     with bot.app.services.database.session() as session:
-        row = session.get(ConnectCode, code)
+        row = session.get(ConnectCode, code.replace("-", ""))
         row.expires_at = utcnow() - timedelta(seconds=1)
         session.add(row)
     reply = await say_on(bot, "matrix", "@nina:example.org", f"/connect {code}")
@@ -104,3 +104,49 @@ async def test_a_vote_from_each_platform_counts_once(chapters_bot: Harness) -> N
     with bot.app.services.database.session() as session:
         ballots = session.exec(select(Ballot)).all()
     assert [b.choices for b in ballots] == [[1]]
+
+
+async def test_an_account_that_sends_five_wrong_codes_waits_an_hour(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await bot.onboard("nina", "fr")
+    code = code_in(await bot.say("/connect", member="nina"))
+    eve = "@eve:example.org"
+    await say_on(bot, "matrix", eve, "hello")
+    for guess in ("AAAAA-AAAAA", "BBBBBBBBBB", "123", "ZZZZZ ZZZZZ", "0000000000"):
+        assert "unknown" in (await say_on(bot, "matrix", eve, f"/connect {guess}")).text
+    reply = await say_on(bot, "matrix", eve, f"/connect {code}")  # even the right one
+    assert "Too many wrong codes" in reply.text
+    with bot.app.services.database.session() as session:
+        identity = session.exec(select(Identity).where(Identity.user_id == eve)).one()
+        assert identity.connect_failures == 5
+        identity.connect_failed_at = utcnow() - timedelta(hours=1, seconds=1)
+        session.add(identity)
+    reply = await say_on(bot, "matrix", eve, f"/connect {code.lower()}")  # an hour later
+    assert "joined" in reply.text
+
+
+async def test_a_code_that_wrong_codes_came_close_to_ends(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await bot.onboard("olga", "fr")
+    code = code_in(await bot.say("/connect", member="olga")).replace("-", "")
+    other = "0" if code[0] != "0" else "1"
+    # Five accounts, each one wrong guess that is one character off the code.
+    for n in range(5):
+        guess = other + code[1:] if n % 2 else code[:-1] + ("Z" if code[-1] != "Z" else "Y")
+        reply = await say_on(bot, "matrix", f"@guess{n}:example.org", f"/connect {guess}")
+        assert "unknown" in reply.text
+    with bot.app.services.database.session() as session:
+        assert session.get(ConnectCode, code) is None
+    notice = await bot.inbox("olga")
+    assert "code /connect" in notice.text or "/connect" in notice.text
+    assert "fin" in notice.text or "plus valable" in notice.text  # in Olga's language
+    reply = await say_on(bot, "matrix", "@guess9:example.org", f"/connect {code}")
+    assert "unknown" in reply.text
+
+
+async def test_codes_are_long_and_read_forgivingly(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await bot.onboard("nina")
+    codes = {code_in(await bot.say("/connect", member="nina")) for _ in range(20)}
+    assert len(codes) == 20
+    assert all(len(c.replace("-", "")) == 10 and not set(c) & set("ILOU") for c in codes)

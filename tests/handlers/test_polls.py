@@ -193,7 +193,13 @@ async def test_reminders_reach_members_who_have_not_voted_once(chapters_bot: Har
     reply = await bot.say("2", member="omar")  # typed in the private chat
     assert "counted" in reply.text
     reply = await bot.say_in_group("/pollremind", member="olga", chat=GROUP)
-    assert "reminded 0 members" in reply.text  # once per member and poll
+    assert "less than a day ago" in reply.text  # once a day per poll
+    with bot.app.services.database.session() as session:
+        poll = session.exec(select(PollRecord)).one()
+        poll.reminded_at = utcnow() - timedelta(days=2)
+        session.add(poll)
+    reply = await bot.say_in_group("/pollremind", member="olga", chat=GROUP)
+    assert "reminded 0 members" in reply.text  # and once per member and poll
     results = await bot.say_in_group("/results", member="olga", chat=GROUP)
     assert "2 people voted" in results.text
 
@@ -253,3 +259,65 @@ async def test_a_private_vote_by_code(chapters_bot: Harness) -> None:
     assert [(b.member_id, b.choices) for b in ballots(bot)] == [(None, [1])]
     reply = await bot.say_in_group(f"/vote {code} 1", member="bob", chat=GROUP)
     assert "private conversation" in reply.text  # never in the group
+
+
+async def test_private_votes_leave_no_trace_of_the_voter_s_chat(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await linked_group(bot)
+    await bot.say_in_group("/link Brussels", member="olga", chat="brussels-2")
+    reply = await bot.say_in_group(
+        "/poll Secret? | yes | no | anonymous", member="olga", chat=GROUP
+    )
+    await bot.say_in_group(reply.option_number("all"), member="olga", chat=GROUP)
+    code = the_poll(bot).id
+    await bot.send(
+        PollVote(poll_id=code, option_keys=("1",), **bot._common("quin", None, "brussels-2"))
+    )
+    for voter, number in (("pia", "1"), ("rob", "2"), ("sam", "1")):
+        assert "counted" in (await bot.say(f"/vote {code} {number}", member=voter)).text
+    # Every private ballot counts under the poll's first chat; none names a private one.
+    keys = sorted(b.chat_key for b in ballots(bot))
+    assert keys == [
+        "test:brussels-2",
+        "test:brussels-chat",
+        "test:brussels-chat",
+        "test:brussels-chat",
+    ]
+    assert all(b.member_id is None for b in ballots(bot))
+    reply = await bot.say_in_group("/results chats", member="olga", chat=GROUP)
+    assert "4 people voted" in reply.text
+    shares = [line for line in reply.text.splitlines() if line.startswith("•")]
+    assert len(shares) == 2 and not any("dm-" in line for line in shares)
+
+
+async def test_a_closed_poll_says_so_once_per_member(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await linked_group(bot)
+    await bot.say_in_group("/poll Done? | yes | no", member="olga", chat=GROUP)
+    await bot.say_in_group("/closepoll", member="olga", chat=GROUP)
+    assert "closed" in (await bot.say_in_group("1", member="pia", chat=GROUP)).text
+    for answer in ("1", "yes", "2"):
+        assert (await bot.say_in_group(answer, member="pia", chat=GROUP)).messages == []
+    assert "closed" in (await bot.say_in_group("yes", member="quin", chat=GROUP)).text
+    assert (await bot.say_in_group("no", member="quin", chat=GROUP)).messages == []
+
+
+async def test_only_organizers_remind_and_not_too_often(chapters_bot: Harness) -> None:
+    bot = chapters_bot
+    await linked_group(bot, "nina", "omar")
+    await bot.say_in_group("/poll Mine? | yes | no", member="nina", chat=GROUP)
+    reply = await bot.say_in_group("/pollremind", member="nina", chat=GROUP)
+    assert "Only the chapter's organizers" in reply.text  # its author is no organizer
+    assert (await bot.inbox("omar")).messages == []
+    assert (
+        "reminded 3 members"
+        in (await bot.say_in_group("/pollremind", member="olga", chat=GROUP)).text
+    )
+    reply = await bot.say_in_group("/pollremind", member="olga", chat=GROUP)
+    assert "less than a day ago" in reply.text
+    await bot.say_in_group("/poll Second? | yes | no", member="olga", chat=GROUP)
+    assert "reminded" in (await bot.say_in_group("/pollremind", member="olga", chat=GROUP)).text
+    await bot.say_in_group("/poll Third? | yes | no", member="olga", chat=GROUP)
+    reply = await bot.say_in_group("/pollremind", member="olga", chat=GROUP)
+    assert "already reminded of 2 polls today" in reply.text
+    assert len((await bot.inbox("omar")).messages) == 2  # two reminders, not three

@@ -101,7 +101,7 @@ async def test_the_next_three_occurrences_are_shown_in_the_members_language(
         "/remind chaque premier lundi du mois à 19h Assemblée", member="amelie", lang="fr"
     )
     text = plain(reply.text)
-    assert "lundi 7 décembre à 19:00, lundi 4 janvier, lundi 1 février" in text
+    assert "lundi 7 décembre à 19:00, lundi 4 janvier 2027, lundi 1 février 2027" in text
     assert "Assemblée" in text
     await bot.onboard("jan", lang="nl", place="Amsterdam")
     reply = await bot.say("/remind elke werkdag om 8:30 Overleg", member="jan", lang="nl")

@@ -24,11 +24,17 @@ from bot.storage.models import Chapter, Identity, geo_columns
 from tests.support.harness import Harness
 
 
+def head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(migrate.MIGRATIONS_DIR)).get_current_head()
+
+
 def test_migrations_create_exactly_the_models(any_database_url: str) -> None:
     database = Database(any_database_url)
     try:
         migrate.upgrade(database)
-        assert migrate.current_revision(database) == "0007"
+        assert migrate.current_revision(database) == head()
         with database.engine.connect() as connection:
             differences = compare_metadata(
                 MigrationContext.configure(connection), SQLModel.metadata
@@ -39,7 +45,34 @@ def test_migrations_create_exactly_the_models(any_database_url: str) -> None:
         migrate.downgrade(database, "base")
         assert migrate.current_revision(database) is None
         migrate.upgrade(database)
-        assert migrate.current_revision(database) == "0007"
+        assert migrate.current_revision(database) == head()
+    finally:
+        database.dispose()
+
+
+def test_ballots_cast_in_private_move_to_the_poll_s_first_chat(any_database_url: str) -> None:
+    from sqlalchemy import text
+
+    database = Database(any_database_url)
+    try:
+        migrate.upgrade(database, "0006")
+        with database.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO member (id, created_at, updated_at) VALUES (1, :now, :now)",
+                "INSERT INTO chat (platform, chat_id, kind, member_id, created_at) "
+                "VALUES ('telegram', '42', 'direct', 1, :now)",
+                "INSERT INTO poll (id, question, options, multiple, anonymous, hidden_results, "
+                "created_at) VALUES ('p1', 'Q?', '[\"a\", \"b\"]', false, true, false, :now)",
+                "INSERT INTO pollchat (poll_id, platform, chat_id, posted_at) "
+                "VALUES ('p1', 'telegram', '-100', :now)",
+                "INSERT INTO ballot (poll_id, choices, chat_key, cast_at) "
+                "VALUES ('p1', '[0]', 'telegram:42', :now), ('p1', '[1]', 'telegram:-100', :now)",
+            ):
+                connection.execute(text(statement), {"now": datetime(2026, 1, 1, tzinfo=UTC)})
+        migrate.upgrade(database)
+        with database.engine.connect() as connection:
+            keys = connection.execute(text("SELECT chat_key FROM ballot")).scalars().all()
+        assert keys == ["telegram:-100", "telegram:-100"]
     finally:
         database.dispose()
 

@@ -55,6 +55,12 @@ def html_for_matrix(text: str) -> str:
     )
 
 
+def option_html(label: str) -> str:
+    """An option's label in formatted_body: text only. Labels name people and places members
+    chose, so whatever markup one carries (a link, an image) is shown as text, never rendered."""
+    return escape(html_to_plain(label))
+
+
 def keycap_index(key: str) -> int | None:
     """'2️⃣' (with or without the variation selector) → 1; None for any other reaction."""
     normalized = key.replace("\ufe0f", "")
@@ -129,7 +135,7 @@ class Renderer:
         question = self.bang(choice.text)
         plain = [html_to_plain(question), ""]
         plain += [f"{n}. {html_to_plain(o.label)}" for n, o in enumerate(choice.options, 1)]
-        items = "".join(f"<li>{self.bang(o.label)}</li>" for o in choice.options)
+        items = "".join(f"<li>{self.bang(option_html(o.label))}</li>" for o in choice.options)
         return MatrixEvent(
             "m.room.message",
             {
@@ -148,7 +154,7 @@ class Renderer:
             "direct chat with me (%(bot)s): send %(command)s followed by the number of your "
             "choice."
         ) % {"bot": self.bot_user_id, "command": f"!vote {poll.poll_id}"}
-        options = "\n".join(f"{n}. {o.label}" for n, o in enumerate(poll.options, 1))
+        options = "\n".join(f"{n}. {option_html(o.label)}" for n, o in enumerate(poll.options, 1))
         return self.notice(f"<b>{poll.question}</b>\n{options}\n{html.escape(how)}")
 
     def poll(self, poll: Poll) -> MatrixEvent:

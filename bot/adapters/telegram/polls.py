@@ -65,7 +65,7 @@ def decode(data: str | None) -> PollPress | None:
         return None
     if value == CAST:
         return PollPress(ref, None)
-    if not value.isdigit():
+    if not value.isdecimal():  # "²" is a digit to isdigit(), and no number to int()
         return None
     return PollPress(ref, int(value))
 

@@ -54,7 +54,14 @@ def hide_in_logs(secret: str) -> None:
         if not _installed:
             logging.setLogRecordFactory(_wrap(logging.getLogRecordFactory()))
             _installed = True
-    # Every long poll would be one INFO line from httpx: noise, and each one a URL.
-    httpx_logger = logging.getLogger("httpx")
-    if httpx_logger.level == logging.NOTSET:
-        httpx_logger.setLevel(logging.WARNING)
+    # Every long poll would be one INFO line from httpx: noise, and each one a URL. PTB logs
+    # each Bot API call with its parameters and result at DEBUG: members' words, /connect
+    # codes, invite links. Unless asked for explicitly, those lines are not written.
+    for name, level in (
+        ("httpx", logging.WARNING),
+        ("telegram.Bot", logging.INFO),
+        ("telegram.ext.ExtBot", logging.INFO),
+    ):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 from typing import TextIO
 
@@ -52,6 +53,9 @@ class TerminalChat:
         self.app = app
         self.clock = clock
         self.stdin = stdin or sys.stdin
+        if isinstance(self.stdin, io.TextIOWrapper):
+            # A byte that is not UTF-8 is shown as �, never passed on as a lone surrogate.
+            self.stdin.reconfigure(errors="replace")
         self.stdout = stdout or sys.stdout
         self.sender = Sender(
             PLATFORM, member, display_name=member, handle=member, language_hint=language

@@ -28,7 +28,7 @@ from bot.core.events import (
     TextMessage,
     UnsupportedMessage,
 )
-from bot.core.outgoing import Choice, OpenPrivateChat, Option, Outgoing, Text
+from bot.core.outgoing import Choice, OpenPrivateChat, Option, Outgoing, Poll, Text
 
 BOT = "@chapterbot:example.org"
 ANN = "@ann:example.org"
@@ -200,3 +200,15 @@ def test_settings_need_a_full_matrix_id(app: Application) -> None:
     assert config.homeserver == "https://matrix.example.org"
     assert config.allows_server_of(ANN) and not config.allows_server_of("@eve:evil.example")
     assert "secret" not in repr(config)
+
+
+def test_markup_in_an_option_label_is_shown_as_text(renderer: Renderer) -> None:
+    evil = '<a href="https://evil.example">Eve</a><img src="mxc://evil.example/x">'
+    choice = Choice("p1", "Whom?", (Option("1", evil), Option("2", "Nina &amp; Co")))
+    formatted = renderer.render(message(choice))[0].content["formatted_body"]
+    assert "<a" not in formatted and "<img" not in formatted
+    assert "<li>Eve (https://evil.example)</li>" in formatted
+    assert "<li>Nina &amp; Co</li>" in formatted
+    poll = Poll("p1", "Q?", (Option("0", evil), Option("1", "b")), anonymous=True)
+    formatted = renderer.render(message(poll))[0].content["formatted_body"]
+    assert "<a" not in formatted and "<img" not in formatted

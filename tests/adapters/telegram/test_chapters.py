@@ -432,3 +432,62 @@ async def test_without_admin_rights_in_the_group_the_member_is_told_how_to_get_i
     assert "reply_markup" not in invite
     [refused] = fake.calls_of("createChatInviteLink")
     assert refused.error is not None
+
+
+# -- the logs of a whole scenario hold no secret ------------------------------------------
+
+
+async def test_the_logs_of_a_whole_scenario_hold_no_token_invitation_or_code(
+    fake: FakeTelegram,
+    talk: Any,
+    telegram_app: Application,
+    cast: Cast,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+    import re
+
+    caplog.set_level(logging.DEBUG)  # every logger, every level: httpx, PTB, ours
+    olga = talk(cast.olga)
+    await olga.say("/start")
+    olga_before = len(olga.messages)
+    group = fake.group("Common Ground Brussels", {cast.olga: "creator"})
+    await add_bot_and_link(talk, cast.olga, group)
+    amelie = fake.person("Amélie", language_code="fr")
+    her = await newcomer_asks_for_brussels(talk, amelie, "Bruxelles")
+    her_before = len(her.messages)
+    [question] = await new_messages(fake, olga.chat, olga_before, 1)
+    await olga.press("Accepteren", question)
+    _welcome, invite = await new_messages(fake, her.chat, her_before, 2)
+    [[button]] = invite["reply_markup"]["inline_keyboard"]
+    shown = texts(await her.say("/connect"))
+    code = re.search(r"/connect ([0-9A-Z]{5}-[0-9A-Z]{5})", shown)
+    assert code, shown
+    await her.say("/connect 00000-00000")  # a wrong code is not logged either
+    with telegram_app.services.database.session() as session:
+        from bot.adapters.telegram.state import WEBHOOK_SECRET
+        from bot.storage.adapter_state import AdapterStateRepository
+
+        webhook = AdapterStateRepository(session).get("telegram", WEBHOOK_SECRET)
+    logged = "\n".join(
+        [caplog.text]
+        + [r.getMessage() for r in caplog.records]
+        + [repr(r.args) for r in caplog.records]
+    )
+    assert len(caplog.records) > 10  # the scenario did log
+    secrets = {
+        "token": fake.token,
+        "token's secret part": fake.token.split(":", 1)[-1],
+        "invitation": button["url"],
+        "connect code": code.group(1),
+        "connect code, bare": code.group(1).replace("-", ""),
+        "wrong code": "0000000000",
+    }
+    if webhook:
+        secrets["webhook secret"] = str(webhook)
+    leaks = [
+        (r.name, r.levelname, r.getMessage()[:200])
+        for r in caplog.records
+        if any(v in r.getMessage() or v in repr(r.args) for v in secrets.values())
+    ]
+    assert [name for name, value in secrets.items() if value in logged] == [], leaks
