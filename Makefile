@@ -35,6 +35,7 @@ bench: $(INSTALLED) i18n-compile
 	$(BIN)/python benchmarks/bench_places.py
 	$(BIN)/python benchmarks/bench_chapters.py
 	$(BIN)/python benchmarks/bench_polls.py
+	$(BIN)/python benchmarks/bench_schedules.py
 	$(BIN)/python benchmarks/bench_telegram.py
 	$(BIN)/python benchmarks/bench_matrix.py
 

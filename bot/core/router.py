@@ -26,6 +26,7 @@ PeriodicFn = Callable[["Services", "Session"], object]
 GroupTextFn = Callable[["Conversation", "TextMessage"], Awaitable[None]]
 FireFn = Callable[["Services", "Session", "Schedule", "Occurrence"], object]
 MissedFn = Callable[["Services", "Session", "Schedule", "list[datetime]"], object]
+PrepareFn = Callable[["Services", "Session", "list[Schedule]"], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +45,15 @@ class ScheduledKind:
     fire: writes the occurrence's deliveries (in the clock's transaction, never sending).
     grace: how late an occurrence may still fire; older ones are skipped and `missed` tells
     their owner once (None: always fire, once, however late).
+    prepare: called once per firing batch with its schedules of this kind, to read what
+    they share in one query rather than one per firing.
     """
 
     kind: str
     fire: FireFn
     grace: timedelta | None
     missed: MissedFn | None = None
+    prepare: PrepareFn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +143,17 @@ class Router:
         return register
 
     def on_schedule(
-        self, kind: str, *, grace: timedelta | None, missed: MissedFn | None = None
+        self,
+        kind: str,
+        *,
+        grace: timedelta | None,
+        missed: MissedFn | None = None,
+        prepare: PrepareFn | None = None,
     ) -> Callable[[FireFn], FireFn]:
         """What the clock does at each occurrence of this router's schedules of `kind`."""
 
         def register(fn: FireFn) -> FireFn:
-            self.scheduled[kind] = ScheduledKind(kind, fn, grace, missed)
+            self.scheduled[kind] = ScheduledKind(kind, fn, grace, missed, prepare)
             return fn
 
         return register

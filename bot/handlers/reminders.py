@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.core.access import EVERYWHERE
 from bot.core.conversation import Conversation
@@ -484,8 +484,7 @@ async def reminders(conv: Conversation, command: CommandMessage) -> None:
 def manage_refusal(conv: Conversation, schedule: Schedule) -> str:
     if conv.chat is not None and conv.chat.chapter_id is not None:
         return conv._(
-            "Only the reminder's author and the chapter's organizers can change reminder "
-            "#%(id)s.",
+            "Only the reminder's author and the chapter's organizers can change reminder #%(id)s.",
             id=schedule.id,
         )
     return conv._(
@@ -722,7 +721,26 @@ def move_to_zone(session: Session, schedules: list[Schedule], zone: str) -> None
 # -- the clock fires a reminder --------------------------------------------------------------
 
 
-@router.on_schedule(REMINDER, grace=GRACE, missed=lambda *a: tell_missed(*a))
+BATCH_CHATS = "reminders.chats"
+
+
+def prepare(services: Services, session: Session, schedules: list[Schedule]) -> None:
+    """A firing batch's chats and authors, read in two queries instead of two per firing."""
+    targets = [
+        (s.platform, s.chat_id)
+        for s in schedules
+        if s.owner_id is None and s.platform and s.chat_id
+    ]
+    found = ConversationRepository(session).find_chats(targets)
+    cache = session.info.setdefault(BATCH_CHATS, {})
+    for target in targets:
+        cache[ChatRef(*target)] = found.get(target)  # type: ignore[arg-type]
+    authors = {s.created_by for s in schedules if s.created_by is not None}
+    if authors:  # kept in the session's identity map: session.get() reads them from there
+        list(session.exec(select(Member).where(col(Member.id).in_(authors))))
+
+
+@router.on_schedule(REMINDER, grace=GRACE, missed=lambda *a: tell_missed(*a), prepare=prepare)
 def fire(services: Services, session: Session, schedule: Schedule, at: Occurrence) -> None:
     text = schedule.payload.get("text", "")
     if schedule.owner_id is not None:
@@ -732,7 +750,10 @@ def fire(services: Services, session: Session, schedule: Schedule, at: Occurrenc
         return
     assert schedule.platform and schedule.chat_id
     target = ChatRef(schedule.platform, schedule.chat_id)
-    chat = ConversationRepository(session).find_chat(target.platform, target.chat_id)
+    chats = session.info.setdefault(BATCH_CHATS, {})
+    if target not in chats:
+        chats[target] = ConversationRepository(session).find_chat(target.platform, target.chat_id)
+    chat = chats[target]
     language = (chat.language if chat else None) or services.organization.default_language
     voice = Voice(services.catalogs.translator(language), schedule.timezone)
     author = session.get(Member, schedule.created_by) if schedule.created_by else None

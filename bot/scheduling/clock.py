@@ -14,6 +14,7 @@ under a stable key: one clock, not two.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -26,12 +27,13 @@ from bot.core.router import Occurrence, Periodic, Router, ScheduledKind
 from bot.core.services import Services
 from bot.scheduling.rules import Rule, every, next_occurrence
 from bot.storage.models import Schedule, utcnow
-from bot.storage.outbox import FILLED
+from bot.storage.outbox import FILLED, OutboxStore
 from bot.storage.schedules import DONE, ScheduleRepository
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+TICK_OFFSET_US = 20_000
 BATCH = 200  # schedules fired per transaction
 LATE_AFTER = timedelta(minutes=1)  # fired later than this, an occurrence says it is late
 MAX_CATCH_UP = 1000  # past occurrences looked at for one schedule after a long downtime
@@ -68,7 +70,9 @@ class Clock:
             replace_existing=True,
             coalesce=True,
             max_instances=1,
-            next_run_time=utcnow(),  # catch up at once after a restart
+            # Just after each whole second (occurrences fall on whole minutes), and at once
+            # after a restart to catch up.
+            next_run_time=utcnow().replace(microsecond=TICK_OFFSET_US) + timedelta(seconds=1),
         )
         self.scheduler.start()
 
@@ -114,20 +118,51 @@ class Clock:
                 await asyncio.sleep(0)  # let members' messages through between batches
 
     def fire_due(self, now: datetime, limit: int = BATCH) -> int:
+        """One batch in one transaction. If a firing fails, the batch is rolled back and fired
+        again one schedule at a time, each in a savepoint: the failing one is logged and
+        skipped, the others go out (savepoints for every firing would cost the peak dearly)."""
         try:
-            with self.services.database.session() as session:
-                due = ScheduleRepository(session).due(now, limit)
-                for schedule in due:
-                    self.fire(session, schedule, now)
-                filled = session.info.get(FILLED, False)
+            return self._fire_batch(now, limit, isolated=False)
+        except Exception:
+            log.warning("a firing failed; firing that batch one schedule at a time")
+        try:
+            return self._fire_batch(now, limit, isolated=True)
         except Exception:
             log.exception("the clock could not fire what was due; trying again")
             return 0
+
+    def _fire_batch(self, now: datetime, limit: int, isolated: bool) -> int:
+        with self.services.database.session() as session:
+            due = ScheduleRepository(session).due(now, limit)
+            # The advanced schedules are written together at commit, not before each query
+            # a firing makes.
+            self._prepare(session, due)
+            with session.no_autoflush, self._writes(session, isolated):
+                for schedule in due:
+                    self.fire(session, schedule, now, isolated)
+            filled = session.info.get(FILLED, False)
         if filled:
             self.services.outbox_filled()
         return len(due)
 
-    def fire(self, session: Session, schedule: Schedule, now: datetime) -> None:
+    @staticmethod
+    def _writes(session: Session, isolated: bool) -> contextlib.AbstractContextManager[None]:
+        """In the fast path the batch's deliveries are written in one statement."""
+        return contextlib.nullcontext() if isolated else OutboxStore(session).held()
+
+    def _prepare(self, session: Session, due: list[Schedule]) -> None:
+        """Each kind reads what its firings in this batch share, once."""
+        by_kind: dict[str, list[Schedule]] = {}
+        for schedule in due:
+            by_kind.setdefault(schedule.kind, []).append(schedule)
+        for name, schedules in by_kind.items():
+            kind = self.kinds.get(name)
+            if kind is not None and kind.prepare is not None:
+                kind.prepare(self.services, session, schedules)
+
+    def fire(
+        self, session: Session, schedule: Schedule, now: datetime, isolated: bool = True
+    ) -> None:
         """One schedule's due moment: its deliveries written, the schedule advanced."""
         rule = Rule.from_dict(schedule.rule)
         snoozed = schedule.snoozed_until
@@ -137,15 +172,18 @@ class Clock:
             and (schedule.next_at is None or snoozed <= schedule.next_at)
         ):
             schedule.snoozed_until = None
-            self._run(session, schedule, Occurrence(snoozed, now, now - snoozed > LATE_AFTER))
+            occurrence = Occurrence(snoozed, now, now - snoozed > LATE_AFTER)
+            self._run(session, schedule, occurrence, isolated)
         else:
-            self._fire_rule(session, schedule, rule, now)
+            self._fire_rule(session, schedule, rule, now, isolated)
         schedule.last_fired_at = now
         if schedule.next_at is None and schedule.snoozed_until is None:
             schedule.status = DONE
         ScheduleRepository(session).save(schedule)
 
-    def _fire_rule(self, session: Session, schedule: Schedule, rule: Rule, now: datetime) -> None:
+    def _fire_rule(
+        self, session: Session, schedule: Schedule, rule: Rule, now: datetime, isolated: bool
+    ) -> None:
         assert schedule.next_at is not None
         past = [schedule.next_at]
         following = next_occurrence(rule, schedule.timezone, schedule.next_at)
@@ -161,29 +199,36 @@ class Clock:
         grace = kind.grace if kind else None
         if grace is None or now - latest <= grace:
             missed = past[:-1] if grace is not None else []
-            self._run(session, schedule, Occurrence(latest, now, now - latest > LATE_AFTER))
+            occurrence = Occurrence(latest, now, now - latest > LATE_AFTER)
+            self._run(session, schedule, occurrence, isolated)
         else:
             missed = past
         if missed and kind is not None and kind.missed is not None:
             kind.missed(self.services, session, schedule, missed)
 
-    def _run(self, session: Session, schedule: Schedule, occurrence: Occurrence) -> None:
-        """The kind's work, in a savepoint: a failing schedule is logged and moves on, and
-        takes none of the batch's other firings with it."""
+    def _run(
+        self, session: Session, schedule: Schedule, occurrence: Occurrence, isolated: bool
+    ) -> None:
+        if not isolated:
+            self._work(session, schedule, occurrence)
+            return
         try:
             with session.begin_nested():
-                if schedule.kind == PERIODIC:
-                    job = self.periodic.get(schedule.payload.get("name", ""))
-                    if job is not None:
-                        job.run(self.services, session)
-                    return
-                kind = self._kind(schedule)
-                if kind is None:
-                    log.warning("schedule %s: no handler for kind %s", schedule.id, schedule.kind)
-                    return
-                kind.fire(self.services, session, schedule, occurrence)
+                self._work(session, schedule, occurrence)
         except Exception:
             log.exception("schedule %s (%s) failed to fire", schedule.id, schedule.kind)
+
+    def _work(self, session: Session, schedule: Schedule, occurrence: Occurrence) -> None:
+        if schedule.kind == PERIODIC:
+            job = self.periodic.get(schedule.payload.get("name", ""))
+            if job is not None:
+                job.run(self.services, session)
+            return
+        kind = self._kind(schedule)
+        if kind is None:
+            log.warning("schedule %s: no handler for kind %s", schedule.id, schedule.kind)
+            return
+        kind.fire(self.services, session, schedule, occurrence)
 
     def _kind(self, schedule: Schedule) -> ScheduledKind | None:
         return self.kinds.get(schedule.kind)

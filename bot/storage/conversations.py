@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, inspect
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, delete, select, update
 
 from bot.storage.models import Chat, ConversationState, Delivery, PendingAction, utcnow
+
+# Built once: every message and every firing looks a chat up.
+_FIND_CHAT = select(Chat).where(
+    Chat.platform == bindparam("platform"), Chat.chat_id == bindparam("chat_id")
+)
 
 
 class ConversationRepository:
@@ -38,8 +45,20 @@ class ConversationRepository:
 
     def find_chat(self, platform: str, chat_id: str) -> Chat | None:
         return self.session.exec(
-            select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id)
+            _FIND_CHAT, params={"platform": platform, "chat_id": chat_id}
         ).first()
+
+    def find_chats(self, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Chat]:
+        """Many chats in one query per platform: (platform, chat id) → row, for those found."""
+        by_platform: dict[str, set[str]] = {}
+        for platform, chat_id in refs:
+            by_platform.setdefault(platform, set()).add(chat_id)
+        found: dict[tuple[str, str], Chat] = {}
+        for platform, ids in by_platform.items():
+            query = select(Chat).where(Chat.platform == platform, col(Chat.chat_id).in_(ids))
+            for chat in self.session.exec(query):
+                found[(chat.platform, chat.chat_id)] = chat
+        return found
 
     def chat(self, platform: str, chat_id: str, kind: str, member_id: int | None = None) -> Chat:
         """The chat row, created on first sight (a private one remembers whose it is)."""

@@ -266,9 +266,7 @@ class MemberRepository:
             update(Chapter).where(Chapter.founded_by == member_id).values(founded_by=None)
         )
         self.session.exec(
-            update(JoinRequest)
-            .where(JoinRequest.decided_by == member_id)
-            .values(decided_by=None)
+            update(JoinRequest).where(JoinRequest.decided_by == member_id).values(decided_by=None)
         )
         self.session.flush()
         tables = (
@@ -306,9 +304,7 @@ class MemberRepository:
         if not ids:
             return
         deliveries = self.session.exec(select(Delivery).where(col(Delivery.message_id).in_(ids)))
-        prompts = [
-            (d.message.get("body") or {}).get("prompt_id") for d in deliveries if d.message
-        ]
+        prompts = [(d.message.get("body") or {}).get("prompt_id") for d in deliveries if d.message]
         prompts = [p for p in prompts if isinstance(p, str)]
         if prompts:
             self.session.exec(delete(PendingAction).where(col(PendingAction.id).in_(prompts)))
