@@ -20,6 +20,7 @@ from bot.core.outgoing import (
 )
 from bot.core.voice import Voice
 from bot.i18n.catalog import Translator
+from bot.storage.actions import ActionRepository
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -103,18 +104,34 @@ class Conversation(Voice):
             "options": [[o.key, o.label] for o in options],
             "multiple": multiple,
         }
-        sender = self.incoming.sender
-        asked = sender.user_id if sender and not self.incoming.is_direct else None
         self.send(
             Choice(
                 prompt_id=prompt_id,
                 text=text,
                 options=tuple(options),
                 multiple=multiple,
-                asked=asked,
+                asked=self._asked(),
             )
         )
         return prompt_id
+
+    def offer(
+        self, kind: str, payload: dict[str, Any], text: str, options: Sequence[Option]
+    ) -> str:
+        """Buttons that stay valid outside any flow (e.g. "undo"): the answer reaches the
+        router's action for `kind`, and only this member may give it."""
+        action = ActionRepository(self.session).create(
+            self.member.id, self.chat_ref.key, kind, payload, [(o.key, o.label) for o in options]
+        )
+        self.send(
+            Choice(prompt_id=action.id, text=text, options=tuple(options), asked=self._asked())
+        )
+        return action.id
+
+    def _asked(self) -> str | None:
+        """In a group, whose question it is (nobody else may answer it)."""
+        sender = self.incoming.sender
+        return sender.user_id if sender and not self.incoming.is_direct else None
 
     def ask_text(self, text: str) -> str:
         """A question answered in free text (a name, a place)."""

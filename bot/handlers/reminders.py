@@ -12,17 +12,17 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlmodel import Session, col, select
 
-from bot.core.access import EVERYWHERE
+from bot.core.access import EVERYWHERE, chapter_in_view, is_admin
 from bot.core.conversation import Conversation
 from bot.core.events import ChatRef, ChoiceMade, CommandMessage, Incoming, TextMessage
 from bot.core.flow import Flow
 from bot.core.markup import Markup
 from bot.core.notify import Notifier
-from bot.core.outgoing import Choice, Option, Outgoing, Priority, Text
+from bot.core.outgoing import Option, Outgoing, Priority, Text
 from bot.core.router import Occurrence, Router
 from bot.core.services import Services
 from bot.core.voice import Voice
-from bot.handlers.chapter_admin import is_admin, may_run
+from bot.handlers.chapter_admin import may_run
 from bot.i18n.catalog import N_
 from bot.i18n.schedule_words import describe, next_moments
 from bot.i18n.when_input import Split, When, read_when, split_when
@@ -34,7 +34,6 @@ from bot.scheduling.rules import (
     shortest_gap,
     wall_clock,
 )
-from bot.storage.actions import ActionRepository
 from bot.storage.chapters import ChapterRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.models import Chat, Member, PendingAction, Schedule, utcnow
@@ -87,24 +86,14 @@ def may_remind_group(conv: Conversation) -> bool:
     linked to a chapter, for the group's moderators."""
     if is_admin(conv):
         return True
-    chat = conv.chat
-    chapter = (
-        ChapterRepository(conv.session).get(chat.chapter_id)
-        if chat is not None and chat.chapter_id is not None
-        else None
-    )
+    chapter = chapter_in_view(conv)
     if chapter is not None:
         return may_run(conv, chapter)
     return conv.incoming.chat_moderator
 
 
 def who_may(conv: Conversation) -> str:
-    chat = conv.chat
-    chapter = (
-        ChapterRepository(conv.session).get(chat.chapter_id)
-        if chat is not None and chat.chapter_id is not None
-        else None
-    )
+    chapter = chapter_in_view(conv)
     if chapter is not None:
         return conv._(
             "Only the organizers of %(chapter)s can set reminders for this chat. You can set "
@@ -189,12 +178,14 @@ async def propose(conv: Conversation, when: When, text: str) -> None:
         return
     if when.evening is not None:
         zone = zone_here(conv)
+        fmt = zone_voice(conv, zone).fmt
         options = []
         for key, rule in (("morning", when.rule), ("evening", when.evening)):
-            first = next_occurrence(rule, zone, utcnow())
-            label = conv.fmt.clock(int(rule.hour), int(rule.minute)) if rule.repeats else ""
-            if not rule.repeats and first is not None:
-                label = conv.fmt.time(first)
+            if rule.repeats:
+                label = fmt.clock(int(rule.hour), int(rule.minute))
+            else:
+                at = datetime.fromisoformat(rule.at or "")
+                label = fmt.clock(at.hour, at.minute)
             options.append(Option(key, label))
         await conv.enter(
             asking,
@@ -285,14 +276,7 @@ def confirm(conv: Conversation, schedule: Schedule, created: bool) -> None:
     if not created:
         conv.reply(text)
         return
-    action = ActionRepository(conv.session).create(
-        conv.member.id,
-        conv.chat_ref.key,
-        UNDO,
-        {"schedule_id": schedule.id},
-        [("undo", conv._("Undo"))],
-    )
-    conv.send(Choice(prompt_id=action.id, text=text, options=(Option("undo", conv._("Undo")),)))
+    conv.offer(UNDO, {"schedule_id": schedule.id}, text, [Option("undo", conv._("Undo"))])
 
 
 def zone_voice(conv: Conversation, zone: str) -> Voice:
@@ -482,7 +466,7 @@ async def reminders(conv: Conversation, command: CommandMessage) -> None:
 
 
 def manage_refusal(conv: Conversation, schedule: Schedule) -> str:
-    if conv.chat is not None and conv.chat.chapter_id is not None:
+    if chapter_in_view(conv) is not None:
         return conv._(
             "Only the reminder's author and the chapter's organizers can change reminder #%(id)s.",
             id=schedule.id,

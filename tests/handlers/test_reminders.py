@@ -122,6 +122,17 @@ async def test_an_hour_that_could_be_morning_or_evening_is_asked(
     assert len(schedules(bot)) == 1
 
 
+async def test_a_past_day_with_an_hour_of_either_kind_is_refused_after_the_choice(
+    bot: Harness, clock: time_machine.Coordinates
+) -> None:
+    await bot.onboard("alice")
+    reply = await bot.say("/remind on 1 December 2026 at 7 Too late")
+    assert [plain(o.label) for o in reply.choice.options] == ["7:00 AM", "7:00 PM"]
+    reply = await bot.say("1")
+    assert "That time is in the past." in reply.text
+    assert schedules(bot) == []
+
+
 async def test_reminder_step_by_step(bot: Harness, clock: time_machine.Coordinates) -> None:
     await bot.onboard("alice")
     reply = await bot.say("/remind")
