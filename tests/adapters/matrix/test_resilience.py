@@ -112,8 +112,9 @@ async def test_the_bot_recovers_when_the_homeserver_comes_back(
     await ask_unknown_commands(ann, room, ["three"])
     await expect_each_answered_once(ann, room, bot.user_id, ["two", "three"])
     messages = [r.getMessage() for r in caplog.records]
-    assert any("homeserver unreachable" in m for m in messages)  # it was away, for the bot too
-    assert any("answers again" in m for m in messages)
+    # It was away for the bot too: its sender or its sync loop met the outage. (Which of them
+    # does depends on timing: a long poll that ended just before the stop never sees it.)
+    assert any("homeserver unreachable" in m for m in messages)
 
 
 @pytest.fixture
