@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from bot.app import Application
 from bot.core.outgoing import Choice, Outgoing
 from bot.scheduling.clock import Clock
 from bot.storage.models import Delivery, Schedule
@@ -456,3 +457,29 @@ async def test_the_daily_reminder_fires_at_nine_local_on_both_dst_days(
         session.add(stored)
     assert fire(bot, datetime(2027, 10, 31, 7, 59, 59, tzinfo=UTC), clock) == 0
     assert fire(bot, datetime(2027, 10, 31, 8, 0, 1, tzinfo=UTC), clock) == 1  # 09:00 CET
+
+
+# -- the same on PostgreSQL ------------------------------------------------------------------
+
+
+async def test_reminders_on_sqlite_and_postgresql(
+    app_on_any_database: Application, clock: time_machine.Coordinates
+) -> None:
+    """Set, fired once, snoozed, late within the grace window, skipped beyond it."""
+    bot = Harness(app_on_any_database)
+    await bot.onboard("alice")
+    await bot.say("/remind every day at 9:00 Stretch")  # 08:00 UTC
+    assert fire(bot, datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC), clock) == 1
+    assert fire(bot, datetime(2026, 12, 2, 8, 0, 2, tzinfo=UTC), clock) == 0
+    arrived = await bot.inbox("alice")
+    assert "⏰ Reminder: Stretch" in arrived.text
+    await bot.press(arrived.choice.prompt_id, "hour")
+    assert fire(bot, datetime(2026, 12, 2, 9, 0, 3, tzinfo=UTC), clock) == 1
+    assert "Stretch" in (await bot.inbox("alice")).text
+    # Down from 07:55 to 08:30 the next day: sent once, late.
+    fire(bot, datetime(2026, 12, 3, 8, 30, tzinfo=UTC), clock)
+    assert "(Late: this was due Thursday, December 3 at 9:00 AM" in (await bot.inbox("alice")).text
+    # Down for two days: skipped, and said once.
+    fire(bot, datetime(2026, 12, 5, 12, 0, tzinfo=UTC), clock)
+    told = await bot.inbox("alice")
+    assert len(told.messages) == 1 and "was due 2 times" in told.text
