@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.chapters_csv import HEADER as CSV_HEADER
 from bot.config import ConfigError, Settings, redact_url
 from bot.scheduling.clock import Clock
+from bot.scheduling.leadership import Leadership
 
 if TYPE_CHECKING:
     from bot.adapters import Adapter
@@ -172,7 +173,9 @@ async def run_adapters(app: Application) -> None:
 
         adapters.append(matrix_adapter(app))
     clock = Clock.for_router(app.services, app.dispatcher.router)
-    clock.start()
+    # With several processes on PostgreSQL, only the leader runs the clock.
+    leadership = Leadership(app.services.database, clock.start, clock.stop)
+    await leadership.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -185,6 +188,7 @@ async def run_adapters(app: Application) -> None:
             log.info("%s adapter running", adapter.name)
         await stop.wait()
     finally:
+        await leadership.stop()
         clock.stop()
         for adapter in reversed(started):
             try:

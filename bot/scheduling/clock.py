@@ -62,7 +62,11 @@ class Clock:
         return cls(services, router.scheduled, router.periodic)
 
     def start(self) -> None:
+        if self.scheduler.running:
+            return
         self.keep_periodic_schedules()
+        # A scheduler that was shut down cannot start again: leadership may come back.
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=TICK_SECONDS),
