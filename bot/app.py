@@ -17,6 +17,8 @@ from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
+STARTUP_LOCK = 0x63686171  # an advisory lock key of its own (see bot.scheduling.leadership)
+
 
 @dataclass(slots=True)
 class Application:
@@ -36,6 +38,8 @@ def build_application(settings: Settings, *, upgrade_database: bool | None = Non
     if upgrade_database or (upgrade_database is None and database.is_sqlite):
         migrate.upgrade(database)
     with database.session() as session:
+        # Processes starting together take turns: each sees the chapters the other wrote.
+        database.lock_for_transaction(session, STARTUP_LOCK)
         ChapterRepository(session).sync(organization.chapters)
     services = Services(
         settings=settings,

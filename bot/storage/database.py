@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -39,6 +39,12 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def lock_for_transaction(self, session: Session, key: int) -> None:
+        """Wait for PostgreSQL's transaction-level advisory lock `key` (released at commit).
+        SQLite has one writer at a time already."""
+        if not self.is_sqlite:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, bindparam, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
 from bot.storage.models import (
@@ -53,6 +55,12 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "invitedorganizer": ("organizer_invitations",),
     "schedule": ("reminders",),
 }
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
 
 # Built once: every incoming message runs it, and building a statement costs more than
 # running it on SQLite.
@@ -121,15 +129,33 @@ class MemberRepository:
         member = Member()
         self.session.add(member)
         self.session.flush()
-        identity = Identity(
+        now = utcnow()
+        # Another process may be creating the same speaker (their first messages handled at
+        # once): the database keeps one identity, and the loser takes the winner's.
+        statement = _insert(self.session)(Identity.__table__).values(
             member_id=member.id,
             platform=platform,
             user_id=user_id,
             handle=handle,
             language_hint=language_hint,
+            created_at=now,
+            last_seen_at=now,
         )
-        self.session.add(identity)
-        self.session.flush()
+        inserted = self.session.execute(
+            statement.on_conflict_do_nothing(index_elements=["platform", "user_id"]).returning(
+                Identity.__table__.c.id
+            )
+        ).first()
+        if inserted is None:
+            self.session.delete(member)
+            self.session.flush()
+            found = self.session.exec(
+                _SPEAKER_WITH_STATE,
+                params={"platform": platform, "user_id": user_id, "chat_key": chat_key},
+            ).one()
+            return found[0], found[1], found[2], False
+        identity = self.session.get(Identity, inserted[0])
+        assert identity is not None
         return member, identity, None, True
 
     def save(self, member: Member) -> None:

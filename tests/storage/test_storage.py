@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import column, insert, table
+from sqlalchemy import column, insert, table, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, delete, select
 
@@ -304,3 +305,82 @@ async def test_onboarding_and_forgetting_on_each_database(app_on_any_database: A
     assert bot.member() is None
     with app_on_any_database.services.database.session() as session:
         assert session.exec(select(Identity)).all() == []
+
+
+def test_a_speaker_met_by_two_processes_at_once_is_created_once(postgres_url: str) -> None:
+    """Their first messages handled together: the second waits for the first, then uses the
+    identity it made (no unique violation, no second member)."""
+    import threading
+
+    from sqlmodel import Session as SqlSession
+
+    from bot.storage.members import MemberRepository
+    from bot.storage.models import Identity, Member
+
+    database = Database(postgres_url)
+    try:
+        empty_schema(database)
+        SQLModel.metadata.create_all(database.engine)
+        results: list[object] = []
+        with SqlSession(database.engine) as first:
+            member, identity, _state, created = MemberRepository(first).speaker(
+                "telegram", "77", "telegram:77"
+            )
+            ids = (member.id, identity.id)
+
+            def second_process() -> None:
+                with SqlSession(database.engine) as second:
+                    try:
+                        found = MemberRepository(second).speaker("telegram", "77", "telegram:77")
+                        second.commit()
+                        results.append((found[0].id, found[1].id, found[3]))
+                    except Exception as exc:
+                        results.append(exc)
+
+            other = threading.Thread(target=second_process)
+            other.start()
+            other.join(timeout=1.0)
+            assert other.is_alive()  # waiting for the first transaction
+            first.commit()
+            other.join(timeout=10)
+        assert results == [(*ids, False)] and created
+        with SqlSession(database.engine) as session:
+            assert len(session.exec(select(Identity)).all()) == 1
+            assert len(session.exec(select(Member)).all()) == 1
+    finally:
+        empty_schema(database)
+        database.dispose()
+
+
+def test_processes_starting_together_sync_the_chapters_once(
+    postgres_url: str, locales_dir: Path, cache_dir: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.app import build_application
+    from tests.conftest import make_settings
+
+    settings = make_settings(postgres_url, locales_dir, cache_dir)
+    database = Database(postgres_url)
+    try:
+        empty_schema(database)
+        migrate.upgrade(database)  # `chapterbot db upgrade`, once, before they start
+
+        def start(_n: int) -> int:
+            app = build_application(settings, upgrade_database=False)
+            app.close()
+            return 1
+
+        with ThreadPoolExecutor(3) as pool:
+            assert sum(pool.map(start, range(3))) == 3
+        with database.engine.connect() as connection:
+            slugs = connection.execute(text("SELECT slug FROM chapter")).scalars().all()
+        assert len(slugs) == len(set(slugs)) > 0
+    finally:
+        empty_schema(database)
+        database.dispose()
+
+
+def empty_schema(database: Database) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
