@@ -56,6 +56,7 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "schedule": ("reminders",),
 }
 
+
 def _insert(session: Session):  # type: ignore[no-untyped-def]
     """The dialect's INSERT, which knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
