@@ -149,7 +149,12 @@ async def on_pick(conv: Conversation, event: Incoming) -> None:
 
 def link_to(conv: Conversation, chapter: Chapter) -> None:
     assert conv.chat is not None
-    ConversationRepository(conv.session).link(conv.chat, chapter.id)
+    conversations = ConversationRepository(conv.session)
+    conversations.link(conv.chat, chapter.id)
+    # From now on the chat speaks the chapter's language (unless one was set for it).
+    language = conversations.chat_language(conv.chat, conv.services.organization.default_language)
+    if language != conv.language:
+        conv.use_language(conv.services.catalogs.translator(language))
     conv.reply(
         conv._(
             "This chat is now the chat of %(chapter)s. New members will be invited here.",

@@ -456,3 +456,21 @@ async def test_removed_from_a_linked_chat_the_bot_unlinks_it_and_tells_the_organ
     assert "no longer linked" in (await bot.inbox("olga")).text
     with bot.app.services.database.session() as session:
         assert session.exec(select(Chat).where(Chat.chat_id == "group-1")).one().chapter_id is None
+
+
+async def test_a_linked_chat_speaks_its_chapters_language_until_one_is_set(
+    chapters_bot: Harness,
+) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot)  # Gert organizes Ghent, whose only language is Dutch
+    reply = await bot.say_in_group("/link Ghent", member="gert", chat="ghent-chat")
+    assert "Ghent" in reply.text and [m.language for m in reply.messages] == ["nl"]
+    reply = await bot.say_in_group("/stats", member="pia", chat="ghent-chat")
+    assert "1 lid" in reply.text
+    await bot.say_in_group("/language en", member="gert", chat="ghent-chat")
+    reply = await bot.say_in_group("/stats", member="pia", chat="ghent-chat")
+    assert "1 member" in reply.text
+    # A chapter that speaks the organization's language (Brussels: fr, nl, en) keeps it.
+    await bot.say_in_group("/link Brussels", member="olga", chat="brussels-chat")
+    reply = await bot.say_in_group("/stats", member="pia", chat="brussels-chat")
+    assert "1 member" in reply.text
