@@ -27,7 +27,8 @@ from bot.handlers.chapters import (
     watch,
 )
 from bot.i18n.catalog import N_
-from bot.i18n.locale import SUPPORTED_LANGUAGES, autonym
+from bot.i18n.guess import guess_language
+from bot.i18n.locale import SUPPORTED_LANGUAGES, autonym, normalize_language
 from bot.i18n.parsing import parse_coordinates
 from bot.storage.chapters import ChapterRepository, NearbyChapter
 from bot.storage.members import MemberRepository
@@ -83,9 +84,26 @@ async def start(conv: Conversation, command: CommandMessage) -> None:
 async def first_message(conv: Conversation) -> None:
     """Any message from someone not yet onboarded begins onboarding."""
     if conv.member.onboarded_at is None:
+        follow_first_words(conv)
         await begin(conv)
     else:
         conv.reply(conv._("Send /help to see what I can do, or /profile to see your details."))
+
+
+def follow_first_words(conv: Conversation) -> None:
+    """Where the platform says nothing of the member's language (Matrix), their first words
+    do: "Bonjour" is greeted in French. Kept as their hint until they choose."""
+    identity, incoming = conv.identity, conv.incoming
+    if conv.member.language or normalize_language(identity.language_hint):
+        return
+    if not isinstance(incoming, TextMessage):
+        return
+    guessed = guess_language(incoming.text)
+    if guessed is None:
+        return
+    identity.language_hint = guessed
+    conv.session.add(identity)
+    conv.use_language(conv.services.catalogs.translator(guessed))
 
 
 async def begin(conv: Conversation) -> None:

@@ -62,6 +62,26 @@ async def test_greeting_without_hint_uses_the_organization_default(bot: Harness)
     assert isinstance(reply.messages[-1].body, Choice)
 
 
+@pytest.mark.parametrize(
+    ("first_words", "lang"),
+    [("Bonjour", "fr"), ("Hallo, ik wil lid worden", "nl"), ("Hello, I'd like to join", "en")],
+)
+async def test_without_hint_the_first_words_choose_the_greetings_language(
+    bot: Harness, first_words: str, lang: str
+) -> None:
+    reply = await bot.say(first_words)  # as on Matrix: no language hint at all
+    assert [m.language for m in reply.messages] == [lang]
+    assert [o.label for o in reply.choice.options] == ["English", "Français", "Nederlands"]
+    # Asked again (an answer that is no option), still in the language of the first words.
+    reply = await bot.say("euh")
+    assert {m.language for m in reply.messages} == {lang}
+
+
+async def test_a_platform_hint_outweighs_the_first_words(bot: Harness) -> None:
+    reply = await bot.say("Bonjour", lang="nl")
+    assert [m.language for m in reply.messages] == ["nl"]
+
+
 @pytest.mark.parametrize("lang", ["en", "fr", "nl"])
 async def test_distances_are_formatted_for_the_reader(bot: Harness, lang: str) -> None:
     for answer in ["/start", LANG_NUMBER[lang], "Alex"]:
