@@ -18,7 +18,7 @@ from bot.core.markup import Markup, escape
 from bot.core.outgoing import Option
 from bot.core.router import Router
 from bot.geo.gazetteer import Place
-from bot.geo.labels import display_name, place_label
+from bot.geo.labels import display_name, place_in, place_label
 from bot.handlers.chapters import (
     active_chapter_within_radius,
     chapter_block,
@@ -305,6 +305,11 @@ async def place_found(conv: Conversation, place: Place, typed: str | None) -> No
     await conv.enter(onboarding, "chapters")
 
 
+def home_town(conv: Conversation) -> str:
+    """The member's town, named in the language they read."""
+    return place_in(conv.language, conv.member.place_id, conv.member.place_name)
+
+
 # -- 5. nearest chapters ---------------------------------------------------------------------
 
 
@@ -348,7 +353,7 @@ async def ask_chapters(conv: Conversation) -> None:
             len(found),
         )
     else:
-        header = conv._("There is no chapter near %(place)s yet.", place=member.place_name or "")
+        header = conv._("There is no chapter near %(place)s yet.", place=home_town(conv))
     if none_active:
         blocks.append(
             conv._(
@@ -358,7 +363,7 @@ async def ask_chapters(conv: Conversation) -> None:
             )
         )
         options.append(
-            Option("found", conv._("Start a chapter in %(place)s", place=member.place_name or ""))
+            Option("found", conv._("Start a chapter in %(place)s", place=home_town(conv)))
         )
         options.append(Option("watch", conv._("Tell me when a chapter forms near me")))
     options.append(Option("none", conv._("None of these")))
@@ -493,7 +498,7 @@ def profile_summary(conv: Conversation, title: str) -> str:
     lines = [
         title,
         conv._("Name: %(name)s", name=member.display_name or "–"),
-        conv._("Town: %(place)s", place=member.place_name or "–"),
+        conv._("Town: %(place)s", place=home_town(conv) or "–"),
         conv._("Interests: %(interests)s", interests=conv.fmt.list(interests) or "–"),
         conv._("Outreach nudges: %(nudges)s", nudges=nudges),
     ]

@@ -474,3 +474,14 @@ async def test_a_linked_chat_speaks_its_chapters_language_until_one_is_set(
     await bot.say_in_group("/link Brussels", member="olga", chat="brussels-chat")
     reply = await bot.say_in_group("/stats", member="pia", chat="brussels-chat")
     assert "1 member" in reply.text
+
+
+async def test_an_organizer_reads_the_newcomers_town_in_their_own_language(
+    chapters_bot: Harness,
+) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot, "nl")  # Olga, Brussels's organizer, reads Dutch
+    await bot.onboard("nina", "fr", place="Liège")
+    await request_brussels(bot, "nina", "fr")
+    question = await bot.inbox("olga")
+    assert "Luik" in question.text and "Liège" not in question.text

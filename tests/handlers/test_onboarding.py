@@ -281,3 +281,20 @@ async def test_moments_are_written_in_the_reader_language_and_time_zone(
         )
         written = conv.when(datetime(2026, 12, 4, 17, 0, tzinfo=UTC))
     assert written.replace("\u202f", " ").replace("\xa0", " ") == expected
+
+
+async def test_the_town_is_named_in_the_readers_language_whatever_was_typed(
+    bot: Harness,
+) -> None:
+    for answer in ["/start", "2", "Amélie"]:
+        await bot.say(answer, lang="fr")
+    reply = await bot.say("Luik", lang="fr")  # Liège, as Dutch speakers write it
+    assert "Luik" not in reply.text
+    reply = await bot.say(reply.option_number("none"), lang="fr")
+    for answer in ["1", "1"]:
+        reply = await bot.say(answer, lang="fr")
+    assert "Liège" in reply.text and "Luik" not in reply.text  # the summary
+    reply = await bot.say("/chapters", lang="fr")
+    assert "Liège" in reply.text and "Luik" not in reply.text
+    member = bot.member()
+    assert member is not None and member.place_name == "Luik"  # what they said, kept as said
