@@ -22,6 +22,7 @@ from bot.geo.labels import display_name, place_in, place_label
 from bot.handlers.chapters import (
     active_chapter_within_radius,
     chapter_block,
+    forming_chapter_within_radius,
     found_chapter,
     request_to_join,
     watch,
@@ -337,6 +338,12 @@ async def ask_chapters(conv: Conversation) -> None:
     none_active = near_enough and not active_chapter_within_radius(
         conv, member.latitude, member.longitude
     )
+    # Where someone has begun a chapter near the member, they join it: never a second one.
+    forming = (
+        forming_chapter_within_radius(conv, member.latitude, member.longitude)
+        if none_active
+        else None
+    )
     if not found and not none_active:
         await conv.enter(onboarding, "interests")
         return
@@ -354,7 +361,14 @@ async def ask_chapters(conv: Conversation) -> None:
         )
     else:
         header = conv._("There is no chapter near %(place)s yet.", place=home_town(conv))
-    if none_active:
+    if forming is not None:
+        blocks.append(
+            conv._(
+                "A chapter is forming near you: %(chapter)s. Ask to join it and help found it.",
+                chapter=forming.name,
+            )
+        )
+    elif none_active:
         blocks.append(
             conv._(
                 "No active chapter is within %(radius)s of you. Chapters start where members "

@@ -298,3 +298,19 @@ async def test_the_town_is_named_in_the_readers_language_whatever_was_typed(
     assert "Liège" in reply.text and "Luik" not in reply.text
     member = bot.member()
     assert member is not None and member.place_name == "Luik"  # what they said, kept as said
+
+
+async def test_a_chapter_forming_in_town_is_offered_to_join_not_founded_again(
+    bot: Harness,
+) -> None:
+    for answer in ["/start", "1", "Kenji", "Tokyo"]:
+        reply = await bot.say(answer, member="kenji")
+    await bot.say(reply.option_number("found"), member="kenji")
+    for answer in ["/start", "1", "Yui"]:
+        await bot.say(answer, member="yui")
+    reply = await bot.say("Tokyo", member="yui")
+    keys = [o.key for o in reply.choice.options]
+    assert keys[0].startswith("chapter:") and "found" not in keys and "watch" not in keys
+    assert "forming near you: Tokyo" in reply.text
+    await bot.say(reply.option_number(keys[0]), member="yui")
+    assert "asks to join Tokyo" in (await bot.inbox("kenji")).text
