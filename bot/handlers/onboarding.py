@@ -18,7 +18,7 @@ from bot.core.markup import Markup, escape
 from bot.core.outgoing import Option
 from bot.core.router import Router
 from bot.geo.gazetteer import Place
-from bot.geo.labels import display_name, place_in, place_label
+from bot.geo.labels import display_name, obvious_place, place_in, place_label
 from bot.handlers.chapters import (
     active_chapter_within_radius,
     chapter_block,
@@ -279,6 +279,12 @@ async def handle_place_answer(conv: Conversation, event: Incoming) -> None:
     if len(places) == 1:
         await place_found(conv, places[0], typed)
         return
+    obvious = None if conv.state.data.get("editing") else obvious_place(places, conv.language)
+    if obvious is not None:
+        # Taken, with the namesakes kept for a correction on the next question.
+        others = [p.geoname_id for p in places if p != obvious]
+        await place_found(conv, obvious, typed, others)
+        return
     await conv.enter(
         onboarding,
         "place_pick",
@@ -297,10 +303,12 @@ def store_place(member: Member, place: Place, typed: str | None) -> None:
     member.timezone = place.timezone
 
 
-async def place_found(conv: Conversation, place: Place, typed: str | None) -> None:
+async def place_found(
+    conv: Conversation, place: Place, typed: str | None, namesakes: list[int] | None = None
+) -> None:
     store_place(conv.member, place, typed)
     MemberRepository(conv.session).save(conv.member)
-    conv.remember(typed_place=None, candidates=None)
+    conv.remember(typed_place=typed if namesakes else None, candidates=namesakes or None)
     if await finish_editing(conv):
         return
     await conv.enter(onboarding, "chapters")
@@ -344,7 +352,8 @@ async def ask_chapters(conv: Conversation) -> None:
         if none_active
         else None
     )
-    if not found and not none_active:
+    namesakes = conv.state.data.get("candidates")
+    if not found and not none_active and not namesakes:
         await conv.enter(onboarding, "interests")
         return
     counts = MembershipRepository(conv.session).member_counts([n.chapter.id for n in found])
@@ -381,6 +390,14 @@ async def ask_chapters(conv: Conversation) -> None:
         )
         options.append(Option("watch", conv._("Tell me when a chapter forms near me")))
     options.append(Option("none", conv._("None of these")))
+    if namesakes:
+        typed = conv.state.data.get("typed_place") or ""
+        place = conv.services.gazetteer.get(member.place_id) if member.place_id else None
+        taken = place_label(place, conv.language, typed) if place else home_town(conv)
+        header = conv._("I take it you mean %(place)s.", place=taken) + "\n\n" + header
+        options.append(
+            Option("namesake", conv._("Another place called “%(place)s”", place=typed))
+        )
     conv.ask(Markup("\n\n".join([header, *blocks])), options)
 
 
@@ -388,6 +405,10 @@ async def ask_chapters(conv: Conversation) -> None:
 async def on_chapters(conv: Conversation, event: Incoming) -> None:
     assert isinstance(event, ChoiceMade)
     key = event.keys[0]
+    if key == "namesake":
+        await conv.enter(onboarding, "place_pick")
+        return
+    conv.remember(typed_place=None, candidates=None)
     if key.startswith("chapter:"):
         chapter = ChapterRepository(conv.session).get(int(key.split(":", 1)[1]))
         if chapter is None:

@@ -314,3 +314,29 @@ async def test_a_chapter_forming_in_town_is_offered_to_join_not_founded_again(
     assert "forming near you: Tokyo" in reply.text
     await bot.say(reply.option_number(keys[0]), member="yui")
     assert "asks to join Tokyo" in (await bot.inbox("kenji")).text
+
+
+async def test_the_obvious_amsterdam_is_taken_and_can_be_corrected(bot: Harness) -> None:
+    for answer in ["/start", "3", "Jan"]:
+        await bot.say(answer, lang="nl")
+    reply = await bot.say("Amsterdam", lang="nl")  # 40 times Amsterdam, NY, and in Dutch lands
+    member = bot.member()
+    assert member is not None and member.country_code == "NL"
+    assert "Amsterdam, Nederland" in reply.text
+    assert "chapter:" in reply.choice.options[0].key  # straight on to the nearest chapters
+    reply = await bot.say(reply.option_number("namesake"), lang="nl")
+    labels = [o.label for o in reply.choice.options]
+    assert labels[0].startswith("Amsterdam, NY") and "Amsterdam, Nederland" not in labels
+    reply = await bot.say("1", lang="nl")
+    member = bot.member()
+    assert member is not None and member.country_code == "US"
+    assert "namesake" not in [o.key for o in reply.choice.options]
+
+
+async def test_namesakes_of_like_size_or_abroad_are_still_asked_about(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Amsterdam")  # an English speaker: neither is in their countries
+    assert reply.choice.options[-1].key == "other"
+    member = bot.member()
+    assert member is not None and member.place_id is None
