@@ -17,6 +17,7 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.geo.distance import haversine_km
 from bot.geo.labels import named_place, place_in, place_label
+from bot.handlers.people import told_apart
 from bot.i18n.catalog import N_
 from bot.i18n.locale import autonym
 from bot.storage.actions import ActionRepository
@@ -358,11 +359,17 @@ def notify_reviewers(
 ) -> bool:
     """Send the request to each reviewer in their own language; False if nobody is reachable."""
     people = reviewers(services, notifier, chapter)
+    # Named so that a namesake among the chapter's members and requesters is told apart.
+    memberships = MembershipRepository(notifier.session)
+    known = [p for _m, p in memberships.members_of(chapter.id)]
+    known += memberships.requesters(chapter.id)
+    known = list({p.id: p for p in [*known, member]}.values())
 
     def question(voice: Voice) -> tuple[str, list[Option]]:
+        labels = told_apart(voice, notifier.session, known, with_place=False)
         text = voice._(
             "%(name)s from %(place)s asks to join %(chapter)s.",
-            name=member.display_name or "?",
+            name=labels[member.id],
             place=place_in(voice.language, member.place_id, member.place_name) or "?",
             chapter=chapter.name,
         )
