@@ -176,7 +176,7 @@ class Dispatcher:
             turn.language = negotiate_language(
                 member.language if direct else None,
                 identity.language_hint if direct else None,
-                chat.language if chat else None,
+                conversations.chat_language(chat, services.organization.default_language),
                 services.organization.default_language,
             )
             conversation = Conversation(

@@ -51,7 +51,9 @@ class Notifier:
         return Voice(self.services.catalogs.translator(language), member.timezone)
 
     def chat_voice(self, chat: Chat | None) -> Voice:
-        language = (chat.language if chat else None) or self.services.organization.default_language
+        language = ConversationRepository(self.session).chat_language(
+            chat, self.services.organization.default_language
+        )
         return Voice(self.services.catalogs.translator(language))
 
     def reach(self, member: Member, platform: str | None = None) -> tuple[ChatRef, Identity] | None:

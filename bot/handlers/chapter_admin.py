@@ -17,8 +17,10 @@ from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapters import REQUEST_INTERVAL, REVIEW, notify_reviewers
+from bot.handlers.people import name_of, told_apart
 from bot.i18n.catalog import N_
 from bot.i18n.formatting import zone
+from bot.i18n.parsing import fold
 from bot.storage.actions import ActionRepository
 from bot.storage.chapters import ChapterRepository
 from bot.storage.conversations import ConversationRepository
@@ -230,7 +232,7 @@ async def organizers(conv: Conversation, _command: CommandMessage) -> None:
     lines = []
     for chapter in chapters:
         names = [
-            p.display_name or "?"
+            name_of(conv.session, p) or conv._("an organizer who has not written to me yet")
             for p in MembershipRepository(conv.session).organizers_of(chapter.id)
         ]
         if names:
@@ -285,9 +287,7 @@ async def promote(conv: Conversation, command: CommandMessage) -> None:
     ]
     wanted = command.args.strip()
     if wanted:
-        from bot.i18n.parsing import fold
-
-        match = [p for _m, p in candidates if fold(p.display_name or "") == fold(wanted)]
+        match = [p for _m, p in candidates if fold(name_of(conv.session, p) or "") == fold(wanted)]
         if not match:
             conv.reply(
                 conv._(
@@ -297,15 +297,20 @@ async def promote(conv: Conversation, command: CommandMessage) -> None:
                 )
             )
             return
-        make_organizer(conv, chapter, match[0])
-        return
-    if not candidates:
+        if len(match) == 1:
+            make_organizer(conv, chapter, match[0])
+            return
+        # Namesakes: ask which one, never pick one silently.
+        matched = {p.id for p in match}
+        candidates = [(m, p) for m, p in candidates if p.id in matched]
+    elif not candidates:
         conv.reply(
             conv._("Every member of %(chapter)s is already an organizer.", chapter=chapter.name)
         )
         return
     # Labels are markup: a member's name is shown as they wrote it, never rendered.
-    options = [Option(str(p.id), escape(p.display_name or "?")) for _m, p in candidates]
+    labels = told_apart(conv, conv.session, [p for _m, p in candidates])
+    options = [Option(str(p.id), escape(labels[p.id])) for _m, p in candidates]
     await conv.enter(roles, "promote", chapter_id=chapter.id, options=options)
 
 

@@ -22,6 +22,8 @@ from bot.storage.schedules import ScheduleRepository
 router = Router("chapter_chats")
 linking = router.include_flow(Flow("linking"))
 
+PAGE_SIZE = 8  # chapters per page of the /link menu
+
 
 @router.on(ChatMoved)
 async def follow_moved_chat(conv: Conversation, event: Incoming) -> None:
@@ -123,19 +125,28 @@ async def link(conv: Conversation, command: CommandMessage) -> None:
     if len(mine) == 1:
         link_to(conv, mine[0])
         return
-    options = [Option(str(c.id), c.name) for c in mine[:10]]
-    await conv.enter(linking, "pick", options=options)
+    options = [Option(str(c.id), c.name) for c in mine]
+    await conv.enter(linking, "pick", options=options, page=0)
 
 
 @linking.prompt("pick")
 async def ask_pick(conv: Conversation) -> None:
+    # A page at a time (a keyboard of 40 chapters helps nobody), and a way to the others.
     options = conv.remembered_options()
-    conv.ask(conv._("Which chapter is this chat for?"), options)
+    pages = max(1, -(-len(options) // PAGE_SIZE))
+    page = conv.state.data.get("page", 0) % pages
+    shown = options[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if pages > 1:
+        shown.append(Option("more", conv._("More chapters…")))
+    conv.ask(conv._("Which chapter is this chat for?"), shown)
 
 
 @linking.answer("pick")
 async def on_pick(conv: Conversation, event: Incoming) -> None:
     assert isinstance(event, ChoiceMade)
+    if event.keys[0] == "more":
+        await conv.enter(linking, "pick", page=conv.state.data.get("page", 0) + 1)
+        return
     conv.finish()
     chapter = ChapterRepository(conv.session).get(int(event.keys[0]))
     if chapter is None or not may_run(conv, chapter):
@@ -149,7 +160,12 @@ async def on_pick(conv: Conversation, event: Incoming) -> None:
 
 def link_to(conv: Conversation, chapter: Chapter) -> None:
     assert conv.chat is not None
-    ConversationRepository(conv.session).link(conv.chat, chapter.id)
+    conversations = ConversationRepository(conv.session)
+    conversations.link(conv.chat, chapter.id)
+    # From now on the chat speaks the chapter's language (unless one was set for it).
+    language = conversations.chat_language(conv.chat, conv.services.organization.default_language)
+    if language != conv.language:
+        conv.use_language(conv.services.catalogs.translator(language))
     conv.reply(
         conv._(
             "This chat is now the chat of %(chapter)s. New members will be invited here.",

@@ -16,7 +16,8 @@ from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.geo.distance import haversine_km
-from bot.geo.labels import place_label
+from bot.geo.labels import named_place, place_in, place_label
+from bot.handlers.people import told_apart
 from bot.i18n.catalog import N_
 from bot.i18n.locale import autonym
 from bot.storage.actions import ActionRepository
@@ -125,7 +126,9 @@ async def chapters_command(conv: Conversation, command: CommandMessage) -> None:
             await conv.enter(directory, "place", typed=typed, options=options)
             return
         place = places[0]
-        await show_list(conv, place.latitude, place.longitude, typed)
+        await show_list(
+            conv, place.latitude, place.longitude, named_place(conv.language, place, typed)
+        )
         return
     member = conv.member
     if member.latitude is None or member.longitude is None:
@@ -133,7 +136,8 @@ async def chapters_command(conv: Conversation, command: CommandMessage) -> None:
             conv._("Where should I look? For example: /chapters Brussels. Or send /start first.")
         )
         return
-    await show_list(conv, member.latitude, member.longitude, member.place_name or "")
+    town = place_in(conv.language, member.place_id, member.place_name)
+    await show_list(conv, member.latitude, member.longitude, town, home=True)
 
 
 async def group_chapters(conv: Conversation) -> None:
@@ -142,9 +146,11 @@ async def group_chapters(conv: Conversation) -> None:
     )
 
 
-async def show_list(conv: Conversation, latitude: float, longitude: float, place: str) -> None:
+async def show_list(
+    conv: Conversation, latitude: float, longitude: float, place: str, home: bool = False
+) -> None:
     conv.finish()
-    await conv.enter(directory, "list", lat=latitude, lon=longitude, place=place)
+    await conv.enter(directory, "list", lat=latitude, lon=longitude, place=place, home=home)
 
 
 @directory.prompt("place")
@@ -167,7 +173,8 @@ async def on_place(conv: Conversation, event: Incoming) -> None:
         conv.finish()
         conv.reply(conv._("That place is no longer known. Please try again."))
         return
-    await show_list(conv, place.latitude, place.longitude, conv.state.data["typed"])
+    typed = conv.state.data["typed"]
+    await show_list(conv, place.latitude, place.longitude, named_place(conv.language, place, typed))
 
 
 @directory.prompt("list")
@@ -187,7 +194,9 @@ async def ask_list(conv: Conversation) -> None:
             )
         )
         # Founding is offered where the member lives, and only where nobody has begun yet.
-        at_home = conv.member.latitude is not None and data["place"] == conv.member.place_name
+        at_home = conv.member.latitude is not None and data.get(
+            "home", data["place"] == conv.member.place_name
+        )
         if at_home and not forming_chapter_within_radius(conv, data["lat"], data["lon"]):
             options.append(
                 Option("found", conv._("Start a chapter in %(place)s", place=data["place"]))
@@ -350,12 +359,18 @@ def notify_reviewers(
 ) -> bool:
     """Send the request to each reviewer in their own language; False if nobody is reachable."""
     people = reviewers(services, notifier, chapter)
+    # Named so that a namesake among the chapter's members and requesters is told apart.
+    memberships = MembershipRepository(notifier.session)
+    known = [p for _m, p in memberships.members_of(chapter.id)]
+    known += memberships.requesters(chapter.id)
+    known = list({p.id: p for p in [*known, member]}.values())
 
     def question(voice: Voice) -> tuple[str, list[Option]]:
+        labels = told_apart(voice, notifier.session, known, with_place=False)
         text = voice._(
             "%(name)s from %(place)s asks to join %(chapter)s.",
-            name=member.display_name or "?",
-            place=member.place_name or "?",
+            name=labels[member.id],
+            place=place_in(voice.language, member.place_id, member.place_name) or "?",
             chapter=chapter.name,
         )
         return text, [Option("accept", voice._("Accept")), Option("decline", voice._("Decline"))]
@@ -469,9 +484,11 @@ async def found_chapter(conv: Conversation) -> None:
             )
         )
         return
+    # Named in the founder's language ("Liège", though they typed "Luik").
+    town = place_in(member.language or conv.language, member.place_id, member.place_name)
     chapter = ChapterRepository(conv.session).create(
-        name=member.place_name,
-        city=member.place_name,
+        name=town,
+        city=town,
         country_code=member.country_code or "",
         latitude=member.latitude,
         longitude=member.longitude,
@@ -532,6 +549,7 @@ def watch(conv: Conversation) -> None:
     MembershipRepository(conv.session).watch(member.id, member.latitude, member.longitude)
     conv.reply(
         conv._(
-            "I'll tell you once when a chapter forms near %(place)s.", place=member.place_name or ""
+            "I'll tell you once when a chapter forms near %(place)s.",
+            place=place_in(conv.language, member.place_id, member.place_name),
         )
     )

@@ -18,16 +18,18 @@ from bot.core.markup import Markup, escape
 from bot.core.outgoing import Option
 from bot.core.router import Router
 from bot.geo.gazetteer import Place
-from bot.geo.labels import display_name, place_label
+from bot.geo.labels import display_name, obvious_place, place_in, place_label
 from bot.handlers.chapters import (
     active_chapter_within_radius,
     chapter_block,
+    forming_chapter_within_radius,
     found_chapter,
     request_to_join,
     watch,
 )
 from bot.i18n.catalog import N_
-from bot.i18n.locale import SUPPORTED_LANGUAGES, autonym
+from bot.i18n.guess import guess_language
+from bot.i18n.locale import SUPPORTED_LANGUAGES, autonym, normalize_language
 from bot.i18n.parsing import parse_coordinates
 from bot.storage.chapters import ChapterRepository, NearbyChapter
 from bot.storage.members import MemberRepository
@@ -83,9 +85,26 @@ async def start(conv: Conversation, command: CommandMessage) -> None:
 async def first_message(conv: Conversation) -> None:
     """Any message from someone not yet onboarded begins onboarding."""
     if conv.member.onboarded_at is None:
+        follow_first_words(conv)
         await begin(conv)
     else:
         conv.reply(conv._("Send /help to see what I can do, or /profile to see your details."))
+
+
+def follow_first_words(conv: Conversation) -> None:
+    """Where the platform says nothing of the member's language (Matrix), their first words
+    do: "Bonjour" is greeted in French. Kept as their hint until they choose."""
+    identity, incoming = conv.identity, conv.incoming
+    if conv.member.language or normalize_language(identity.language_hint):
+        return
+    if not isinstance(incoming, TextMessage):
+        return
+    guessed = guess_language(incoming.text)
+    if guessed is None:
+        return
+    identity.language_hint = guessed
+    conv.session.add(identity)
+    conv.use_language(conv.services.catalogs.translator(guessed))
 
 
 async def begin(conv: Conversation) -> None:
@@ -260,6 +279,12 @@ async def handle_place_answer(conv: Conversation, event: Incoming) -> None:
     if len(places) == 1:
         await place_found(conv, places[0], typed)
         return
+    obvious = None if conv.state.data.get("editing") else obvious_place(places, conv.language)
+    if obvious is not None:
+        # Taken, with the namesakes kept for a correction on the next question.
+        others = [p.geoname_id for p in places if p != obvious]
+        await place_found(conv, obvious, typed, others)
+        return
     await conv.enter(
         onboarding,
         "place_pick",
@@ -278,13 +303,20 @@ def store_place(member: Member, place: Place, typed: str | None) -> None:
     member.timezone = place.timezone
 
 
-async def place_found(conv: Conversation, place: Place, typed: str | None) -> None:
+async def place_found(
+    conv: Conversation, place: Place, typed: str | None, namesakes: list[int] | None = None
+) -> None:
     store_place(conv.member, place, typed)
     MemberRepository(conv.session).save(conv.member)
-    conv.remember(typed_place=None, candidates=None)
+    conv.remember(typed_place=typed if namesakes else None, candidates=namesakes or None)
     if await finish_editing(conv):
         return
     await conv.enter(onboarding, "chapters")
+
+
+def home_town(conv: Conversation) -> str:
+    """The member's town, named in the language they read."""
+    return place_in(conv.language, conv.member.place_id, conv.member.place_name)
 
 
 # -- 5. nearest chapters ---------------------------------------------------------------------
@@ -314,7 +346,14 @@ async def ask_chapters(conv: Conversation) -> None:
     none_active = near_enough and not active_chapter_within_radius(
         conv, member.latitude, member.longitude
     )
-    if not found and not none_active:
+    # Where someone has begun a chapter near the member, they join it: never a second one.
+    forming = (
+        forming_chapter_within_radius(conv, member.latitude, member.longitude)
+        if none_active
+        else None
+    )
+    namesakes = conv.state.data.get("candidates")
+    if not found and not none_active and not namesakes:
         await conv.enter(onboarding, "interests")
         return
     counts = MembershipRepository(conv.session).member_counts([n.chapter.id for n in found])
@@ -330,8 +369,15 @@ async def ask_chapters(conv: Conversation) -> None:
             len(found),
         )
     else:
-        header = conv._("There is no chapter near %(place)s yet.", place=member.place_name or "")
-    if none_active:
+        header = conv._("There is no chapter near %(place)s yet.", place=home_town(conv))
+    if forming is not None:
+        blocks.append(
+            conv._(
+                "A chapter is forming near you: %(chapter)s. Ask to join it and help found it.",
+                chapter=forming.name,
+            )
+        )
+    elif none_active:
         blocks.append(
             conv._(
                 "No active chapter is within %(radius)s of you. Chapters start where members "
@@ -340,10 +386,16 @@ async def ask_chapters(conv: Conversation) -> None:
             )
         )
         options.append(
-            Option("found", conv._("Start a chapter in %(place)s", place=member.place_name or ""))
+            Option("found", conv._("Start a chapter in %(place)s", place=home_town(conv)))
         )
         options.append(Option("watch", conv._("Tell me when a chapter forms near me")))
     options.append(Option("none", conv._("None of these")))
+    if namesakes:
+        typed = conv.state.data.get("typed_place") or ""
+        place = conv.services.gazetteer.get(member.place_id) if member.place_id else None
+        taken = place_label(place, conv.language, typed) if place else home_town(conv)
+        header = conv._("I take it you mean %(place)s.", place=taken) + "\n\n" + header
+        options.append(Option("namesake", conv._("Another place called “%(place)s”", place=typed)))
     conv.ask(Markup("\n\n".join([header, *blocks])), options)
 
 
@@ -351,6 +403,10 @@ async def ask_chapters(conv: Conversation) -> None:
 async def on_chapters(conv: Conversation, event: Incoming) -> None:
     assert isinstance(event, ChoiceMade)
     key = event.keys[0]
+    if key == "namesake":
+        await conv.enter(onboarding, "place_pick")
+        return
+    conv.remember(typed_place=None, candidates=None)
     if key.startswith("chapter:"):
         chapter = ChapterRepository(conv.session).get(int(key.split(":", 1)[1]))
         if chapter is None:
@@ -475,7 +531,7 @@ def profile_summary(conv: Conversation, title: str) -> str:
     lines = [
         title,
         conv._("Name: %(name)s", name=member.display_name or "–"),
-        conv._("Town: %(place)s", place=member.place_name or "–"),
+        conv._("Town: %(place)s", place=home_town(conv) or "–"),
         conv._("Interests: %(interests)s", interests=conv.fmt.list(interests) or "–"),
         conv._("Outreach nudges: %(nudges)s", nudges=nudges),
     ]

@@ -738,7 +738,9 @@ def fire(services: Services, session: Session, schedule: Schedule, at: Occurrenc
     if target not in chats:
         chats[target] = ConversationRepository(session).find_chat(target.platform, target.chat_id)
     chat = chats[target]
-    language = (chat.language if chat else None) or services.organization.default_language
+    language = ConversationRepository(session).chat_language(
+        chat, services.organization.default_language
+    )
     voice = Voice(services.catalogs.translator(language), schedule.timezone)
     author = session.get(Member, schedule.created_by) if schedule.created_by else None
     if author is not None and author.display_name:

@@ -8,7 +8,8 @@ from sqlalchemy import bindparam, inspect
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, delete, select, update
 
-from bot.storage.models import Chat, ConversationState, Delivery, PendingAction, utcnow
+from bot.i18n.locale import SUPPORTED_LANGUAGES
+from bot.storage.models import Chapter, Chat, ConversationState, Delivery, PendingAction, utcnow
 
 # Built once: every message and every firing looks a chat up.
 _FIND_CHAT = select(Chat).where(
@@ -73,6 +74,17 @@ class ConversationRepository:
             chat.member_id = member_id
         self.session.add(chat)
         return chat
+
+    def chat_language(self, chat: Chat | None, default: str) -> str:
+        """What a chat speaks: its own setting; else, in a chat linked to a chapter that does
+        not speak `default` (the organization's), the chapter's first language; else
+        `default`. A chat of a French-only chapter speaks French from the start."""
+        if chat is None or chat.language:
+            return chat.language if chat and chat.language else default
+        chapter = self.session.get(Chapter, chat.chapter_id) if chat.chapter_id else None
+        spoken = [c for c in (chapter.languages.split(",") if chapter else []) if c]
+        spoken = [code for code in spoken if code in SUPPORTED_LANGUAGES]
+        return default if not spoken or default in spoken else spoken[0]
 
     def set_kind(self, platform: str, chat_id: str, kind: str) -> Chat:
         """Adapters that learn a chat's kind before anyone speaks (a Matrix invite)."""

@@ -159,6 +159,15 @@ class MembershipRepository:
         )
         return [(r, c) for r, c in rows]
 
+    def requesters(self, chapter_id: int) -> list[Member]:
+        """Who waits for an answer from this chapter."""
+        rows = self.session.exec(
+            select(Member)
+            .join(JoinRequest, JoinRequest.member_id == Member.id)
+            .where(JoinRequest.chapter_id == chapter_id, JoinRequest.status == "pending")
+        )
+        return list({m.id: m for m in rows}.values())
+
     def pending_count(self, chapter_id: int) -> int:
         return self.session.exec(
             select(func.count()).where(

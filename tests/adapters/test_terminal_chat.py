@@ -84,6 +84,16 @@ def test_location_command_with_bad_coordinates_explains_itself(env: dict[str, st
     assert "/location 50.85 4.35" in result.stdout
 
 
+def test_location_usage_is_in_the_language_the_member_chose(env: dict[str, str]) -> None:
+    # The --lang hint says English; the member chose French, which is what they read.
+    result = chapterbot(
+        ["chat", "--as", "lea", "--lang", "en"], ["/start", "2", "/location 999 999"], env
+    )
+    assert result.returncode == 0, result.stderr
+    usage = result.stdout.rsplit("\n\n", 2)[-2]
+    assert "/location 50.85 4.35" in usage and "To share a location" not in usage
+
+
 def test_group_chat_and_end_of_input(env: dict[str, str]) -> None:
     result = chapterbot(
         ["chat", "--as", "ana", "--chat", "brussels"], ["hello", "/help", "/start"], env

@@ -469,3 +469,88 @@ async def test_names_in_the_promote_menu_are_text_not_markup(chapters_bot: Harne
     [label] = [o.label for o in reply.choice.options if o.key == str(bot.member("eve").id)]
     assert label == evil.replace("<", "&lt;").replace(">", "&gt;")
     assert evil in reply.text  # shown as she wrote it
+
+
+async def test_a_linked_chat_speaks_its_chapters_language_until_one_is_set(
+    chapters_bot: Harness,
+) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot)  # Gert organizes Ghent, whose only language is Dutch
+    reply = await bot.say_in_group("/link Ghent", member="gert", chat="ghent-chat")
+    assert "Ghent" in reply.text and [m.language for m in reply.messages] == ["nl"]
+    reply = await bot.say_in_group("/stats", member="pia", chat="ghent-chat")
+    assert "1 lid" in reply.text
+    await bot.say_in_group("/language en", member="gert", chat="ghent-chat")
+    reply = await bot.say_in_group("/stats", member="pia", chat="ghent-chat")
+    assert "1 member" in reply.text
+    # A chapter that speaks the organization's language (Brussels: fr, nl, en) keeps it.
+    await bot.say_in_group("/link Brussels", member="olga", chat="brussels-chat")
+    reply = await bot.say_in_group("/stats", member="pia", chat="brussels-chat")
+    assert "1 member" in reply.text
+
+
+async def test_an_organizer_reads_the_newcomers_town_in_their_own_language(
+    chapters_bot: Harness,
+) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot, "nl")  # Olga, Brussels's organizer, reads Dutch
+    await bot.onboard("nina", "fr", place="Liège")
+    await request_brussels(bot, "nina", "fr")
+    question = await bot.inbox("olga")
+    assert "Luik" in question.text and "Liège" not in question.text
+
+
+async def test_an_organizer_who_never_gave_a_name_is_listed_by_their_handle(
+    chapters_bot: Harness,
+) -> None:
+    bot = chapters_bot
+    await bot.say("/help", member="olga")  # Brussels's organizer, invited by the file
+    await bot.onboard("admin")
+    await bot.say_in_group("/link Brussels", member="admin", chat="brussels-chat")
+    reply = await bot.say_in_group("/organizers", member="pia", chat="brussels-chat")
+    assert "Organizers of Brussels: olga" in reply.text and "?" not in reply.text
+
+
+async def test_namesakes_are_told_apart_in_requests_and_promote_asks_which(
+    chapters_bot: Harness,
+) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot)
+    for who in ("nina1", "nina2"):
+        await bot.onboard(who, place="Antwerpen", name="Nina")
+        await request_brussels(bot, who)
+    questions = (await bot.inbox("olga")).messages
+    texts = [Reply([q]).text for q in questions]
+    assert len(texts) == 2 and texts[0] != texts[1]
+    first, second = (bot.member(w) for w in ("nina1", "nina2"))
+    assert first is not None and second is not None
+    assert f"no. {second.id}" in texts[1]
+    for question in questions:
+        await bot.press(question.body.prompt_id, "accept", member="olga")
+    reply = await bot.say("/promote Nina", member="olga")
+    labels = [o.label for o in reply.choice.options]
+    assert labels[:2] == [f"Nina (Antwerp, no. {first.id})", f"Nina (Antwerp, no. {second.id})"]
+    assert members_of(bot, "Brussels")["Nina"] == "member"  # nobody was picked silently
+    reply = await bot.say(reply.option_number(str(second.id)), member="olga")
+    assert "is now an organizer" in reply.text
+
+
+async def test_the_link_menu_reaches_every_chapter_a_page_at_a_time(
+    chapters_bot: Harness,
+) -> None:
+    from bot.storage.chapters import ChapterRepository
+
+    bot = chapters_bot
+    with bot.app.services.database.session() as session:
+        for n in range(9):  # 12 chapters in all
+            ChapterRepository(session).create(f"Town {n}", f"Town {n}", "BE", 50.0, 4.0, ["en"])
+    await bot.onboard("admin")
+    reply = await bot.say_in_group("/link", member="admin", chat="new-chat")
+    seen = [o.label for o in reply.choice.options if o.key != "more"]
+    reply = await bot.say_in_group(reply.option_number("more"), member="admin", chat="new-chat")
+    seen += [o.label for o in reply.choice.options if o.key != "more"]
+    assert len(seen) == 12 and "Town 8" in seen
+    reply = await bot.say_in_group(
+        str(seen[8:].index("Town 8") + 1), member="admin", chat="new-chat"
+    )
+    assert "now the chat of Town 8" in reply.text

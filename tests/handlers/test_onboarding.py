@@ -62,6 +62,26 @@ async def test_greeting_without_hint_uses_the_organization_default(bot: Harness)
     assert isinstance(reply.messages[-1].body, Choice)
 
 
+@pytest.mark.parametrize(
+    ("first_words", "lang"),
+    [("Bonjour", "fr"), ("Hallo, ik wil lid worden", "nl"), ("Hello, I'd like to join", "en")],
+)
+async def test_without_hint_the_first_words_choose_the_greetings_language(
+    bot: Harness, first_words: str, lang: str
+) -> None:
+    reply = await bot.say(first_words)  # as on Matrix: no language hint at all
+    assert [m.language for m in reply.messages] == [lang]
+    assert [o.label for o in reply.choice.options] == ["English", "Français", "Nederlands"]
+    # Asked again (an answer that is no option), still in the language of the first words.
+    reply = await bot.say("euh")
+    assert {m.language for m in reply.messages} == {lang}
+
+
+async def test_a_platform_hint_outweighs_the_first_words(bot: Harness) -> None:
+    reply = await bot.say("Bonjour", lang="nl")
+    assert [m.language for m in reply.messages] == ["nl"]
+
+
 @pytest.mark.parametrize("lang", ["en", "fr", "nl"])
 async def test_distances_are_formatted_for_the_reader(bot: Harness, lang: str) -> None:
     for answer in ["/start", LANG_NUMBER[lang], "Alex"]:
@@ -261,3 +281,62 @@ async def test_moments_are_written_in_the_reader_language_and_time_zone(
         )
         written = conv.when(datetime(2026, 12, 4, 17, 0, tzinfo=UTC))
     assert written.replace("\u202f", " ").replace("\xa0", " ") == expected
+
+
+async def test_the_town_is_named_in_the_readers_language_whatever_was_typed(
+    bot: Harness,
+) -> None:
+    for answer in ["/start", "2", "Amélie"]:
+        await bot.say(answer, lang="fr")
+    reply = await bot.say("Luik", lang="fr")  # Liège, as Dutch speakers write it
+    assert "Luik" not in reply.text
+    reply = await bot.say(reply.option_number("none"), lang="fr")
+    for answer in ["1", "1"]:
+        reply = await bot.say(answer, lang="fr")
+    assert "Liège" in reply.text and "Luik" not in reply.text  # the summary
+    reply = await bot.say("/chapters", lang="fr")
+    assert "Liège" in reply.text and "Luik" not in reply.text
+    member = bot.member()
+    assert member is not None and member.place_name == "Luik"  # what they said, kept as said
+
+
+async def test_a_chapter_forming_in_town_is_offered_to_join_not_founded_again(
+    bot: Harness,
+) -> None:
+    for answer in ["/start", "1", "Kenji", "Tokyo"]:
+        reply = await bot.say(answer, member="kenji")
+    await bot.say(reply.option_number("found"), member="kenji")
+    for answer in ["/start", "1", "Yui"]:
+        await bot.say(answer, member="yui")
+    reply = await bot.say("Tokyo", member="yui")
+    keys = [o.key for o in reply.choice.options]
+    assert keys[0].startswith("chapter:") and "found" not in keys and "watch" not in keys
+    assert "forming near you: Tokyo" in reply.text
+    await bot.say(reply.option_number(keys[0]), member="yui")
+    assert "asks to join Tokyo" in (await bot.inbox("kenji")).text
+
+
+async def test_the_obvious_amsterdam_is_taken_and_can_be_corrected(bot: Harness) -> None:
+    for answer in ["/start", "3", "Jan"]:
+        await bot.say(answer, lang="nl")
+    reply = await bot.say("Amsterdam", lang="nl")  # 40 times Amsterdam, NY, and in Dutch lands
+    member = bot.member()
+    assert member is not None and member.country_code == "NL"
+    assert "Amsterdam, Nederland" in reply.text
+    assert "chapter:" in reply.choice.options[0].key  # straight on to the nearest chapters
+    reply = await bot.say(reply.option_number("namesake"), lang="nl")
+    labels = [o.label for o in reply.choice.options]
+    assert labels[0].startswith("Amsterdam, NY") and "Amsterdam, Nederland" not in labels
+    reply = await bot.say("1", lang="nl")
+    member = bot.member()
+    assert member is not None and member.country_code == "US"
+    assert "namesake" not in [o.key for o in reply.choice.options]
+
+
+async def test_namesakes_of_like_size_or_abroad_are_still_asked_about(bot: Harness) -> None:
+    for answer in ["/start", "1", "Alex"]:
+        await bot.say(answer)
+    reply = await bot.say("Amsterdam")  # an English speaker: neither is in their countries
+    assert reply.choice.options[-1].key == "other"
+    member = bot.member()
+    assert member is not None and member.place_id is None

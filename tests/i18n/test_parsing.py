@@ -23,3 +23,17 @@ def test_a_label_with_a_typographic_apostrophe_can_be_typed() -> None:
     }
     typed = "résultats cachés jusqu'à la clôture du sondage"
     assert resolve_typed_choice(prompt, typed) == Resolved(("hidden",))
+
+
+def test_the_language_of_first_words_is_guessed_only_when_clear() -> None:
+    from bot.i18n.guess import guess_language
+
+    assert guess_language("Bonjour !") == "fr"
+    assert guess_language("Goedemorgen, ik wil graag lid worden") == "nl"
+    assert guess_language("hi, I want to join") == "en"
+    # Nothing to go on, or words the languages share: no guess (the default greets).
+    assert guess_language("1") is None
+    assert guess_language("ok") is None
+    assert guess_language("bonjour hallo") is None  # a tie
+    assert guess_language("de en") is None
+    assert guess_language("\udcff" * 10_000) is None

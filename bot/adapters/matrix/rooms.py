@@ -137,4 +137,4 @@ class RoomKeeper:
                 found = MemberRepository(session).find_by_identity(PLATFORM, record.inviter)
                 return (found[0].language if found else None) or default
             chat = ConversationRepository(session).find_chat(PLATFORM, room_id)
-            return (chat.language if chat else None) or default
+            return ConversationRepository(session).chat_language(chat, default)

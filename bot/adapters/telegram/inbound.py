@@ -256,7 +256,9 @@ class Inbound:
             return negotiate_language(
                 found[0].language if found else None,
                 query.from_user.language_code,
-                chat.language if chat else None,
+                ConversationRepository(session).chat_language(
+                    chat, self.app.services.organization.default_language
+                ),
                 self.app.services.organization.default_language,
             )
 

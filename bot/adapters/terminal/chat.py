@@ -20,9 +20,12 @@ from bot.core.events import (
     parse_command,
 )
 from bot.core.outgoing import Outgoing, Text
+from bot.i18n.locale import negotiate_language
 from bot.i18n.parsing import parse_coordinates
 from bot.scheduling.clock import Clock
 from bot.scheduling.outbox import OutboxDrainer
+from bot.storage.conversations import ConversationRepository
+from bot.storage.members import MemberRepository
 
 PLATFORM = "terminal"
 
@@ -96,13 +99,24 @@ class TerminalChat:
         await self.app.dispatcher.handle(incoming, self.outbox)
 
     async def location_usage(self) -> None:
-        language = self.sender.language_hint or self.app.services.organization.default_language
-        translator = self.app.services.catalogs.translator(language)
+        translator = self.app.services.catalogs.translator(self.reader_language())
         text = translator.gettext(
             "To share a location here, type /location followed by latitude and longitude, "
             "for example: /location 50.85 4.35"
         )
         await self.outbox.send(Outgoing(self.chat, Text(text)))
+
+    def reader_language(self) -> str:
+        """As the core would answer: the member's choice, else the --lang hint, else the
+        chat's language, else the organization's."""
+        default = self.app.services.organization.default_language
+        with self.app.services.database.session() as session:
+            found = MemberRepository(session).find_by_identity(PLATFORM, self.sender.user_id)
+            if self.chat_kind == "direct":
+                hint = self.sender.language_hint or (found[1].language_hint if found else None)
+                return negotiate_language(found[0].language if found else None, hint, None, default)
+            chat = ConversationRepository(session).find_chat(PLATFORM, self.chat.chat_id)
+            return ConversationRepository(session).chat_language(chat, default)
 
     async def read_line(self) -> str | None:
         loop = asyncio.get_running_loop()

@@ -33,9 +33,10 @@ class Human:
     def __init__(self, homeserver: str, account: RegisteredUser) -> None:
         self.account = account
         self.user_id = account.user_id
-        self.client = AsyncClient(
-            homeserver, account.user_id, config=AsyncClientConfig(request_timeout=30)
-        )
+        # A person's client retries quickly once the homeserver is back (nio would wait up to
+        # a minute between tries after a long outage).
+        config = AsyncClientConfig(request_timeout=30, max_timeout_retry_wait_time=1)
+        self.client = AsyncClient(homeserver, account.user_id, config=config)
         self.client.restore_login(account.user_id, account.device_id, account.access_token)
         self.timeline: dict[str, list[Event]] = defaultdict(list)
         self.invites: set[str] = set()

@@ -244,7 +244,7 @@ async def test_an_accepted_join_request_ends_with_an_invitation_to_the_linked_ro
         "fr",
         "%(name)s from %(place)s asks to join %(chapter)s.",
         name="Nina",
-        place=newcomer.place_name or "?",
+        place="Bruxelles",  # her town, as Olga reads it in French
         chapter="Brussels",
     )
     request = await olga.expect(olga_direct, bot.user_id, question)
