@@ -8,6 +8,7 @@ from nio import AsyncClient, LoginResponse, WhoamiResponse
 
 from bot.adapters.matrix.config import MatrixConfig
 from bot.adapters.matrix.store import MatrixStore, SavedSession
+from bot.adapters.redact import hide_in_logs, quiet
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,16 @@ class LoginFailed(RuntimeError):
 
 async def open_session(client: AsyncClient, config: MatrixConfig, store: MatrixStore) -> None:
     """Restore the saved session, else log in (or adopt the configured token) and save it."""
+    # nio logs whole responses at DEBUG (a login's access token, members' messages).
+    quiet(("nio", logging.INFO))
+    hide_in_logs(config.password or "")
+    hide_in_logs(config.access_token or "")
     saved = store.session()
     usable = saved and saved.homeserver == config.homeserver and saved.user_id == config.user_id
     # A configured token that differs from the saved one is a deliberate change: adopt it.
     if usable and saved and (not config.access_token or config.access_token == saved.access_token):
         client.restore_login(saved.user_id, saved.device_id, saved.access_token)
+        hide_in_logs(saved.access_token)
         log.info("Matrix: resumed session of %s (device %s)", saved.user_id, saved.device_id)
         return
     await log_in(client, config, store)
@@ -50,5 +56,6 @@ async def log_in(client: AsyncClient, config: MatrixConfig, store: MatrixStore) 
         )
     else:
         raise LoginFailed("neither a password nor an access token is configured")
+    hide_in_logs(session.access_token)
     store.save_session(session)
     log.info("Matrix: logged in as %s (device %s)", session.user_id, session.device_id)

@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application as PtbApplication
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot.adapters.redact import hide_in_logs, quiet
 from bot.adapters.telegram.config import TelegramConfig
 from bot.adapters.telegram.inbound import ALLOWED_UPDATES, Inbound
 from bot.adapters.telegram.ledger import UpdateLedger
@@ -18,7 +19,6 @@ from bot.adapters.telegram.menus import publish_menus
 from bot.adapters.telegram.moderators import Moderators
 from bot.adapters.telegram.outbound import TelegramOutbox
 from bot.adapters.telegram.ratelimit import Limits, TelegramRateLimiter
-from bot.adapters.telegram.redact import hide_in_logs
 from bot.adapters.telegram.replies import TurnOutbox
 from bot.adapters.telegram.state import PLATFORM, TelegramState
 from bot.adapters.telegram.webhook import WebhookServer
@@ -76,6 +76,13 @@ class TelegramAdapter:
 
     async def _start(self) -> None:
         hide_in_logs(self.config.token)
+        # Every long poll would be one INFO line from httpx: noise, and each one a URL. PTB
+        # logs each Bot API call with its parameters and result at DEBUG.
+        quiet(
+            ("httpx", logging.WARNING),
+            ("telegram.Bot", logging.INFO),
+            ("telegram.ext.ExtBot", logging.INFO),
+        )
         api = self.config.api_url
         builder = (
             PtbApplication.builder()

@@ -1,8 +1,9 @@
-"""Keeps the bot token out of every log line.
+"""Keeps the adapters' secrets out of every log line.
 
-The token is part of each Bot API URL, and libraries log URLs (httpx at INFO, PTB at DEBUG)
-and put them in exception texts. Filters on our own loggers would miss those records, so the
-record factory itself replaces the token before any handler sees the record.
+A Telegram token is part of each Bot API URL, and libraries log URLs (httpx at INFO, PTB at
+DEBUG) and put them in exception texts; a Matrix access token travels in responses that nio
+logs at DEBUG. Filters on our own loggers would miss those records, so the record factory
+itself replaces every secret before any handler sees the record.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 import traceback
 from typing import Any
 
-REPLACEMENT = "<telegram-token>"
+REPLACEMENT = "<secret>"
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -54,14 +55,13 @@ def hide_in_logs(secret: str) -> None:
         if not _installed:
             logging.setLogRecordFactory(_wrap(logging.getLogRecordFactory()))
             _installed = True
-    # Every long poll would be one INFO line from httpx: noise, and each one a URL. PTB logs
-    # each Bot API call with its parameters and result at DEBUG: members' words, /connect
-    # codes, invite links. Unless asked for explicitly, those lines are not written.
-    for name, level in (
-        ("httpx", logging.WARNING),
-        ("telegram.Bot", logging.INFO),
-        ("telegram.ext.ExtBot", logging.INFO),
-    ):
+
+
+def quiet(*loggers: tuple[str, int]) -> None:
+    """Libraries that log what members say (PTB's and nio's DEBUG lines carry messages,
+    /connect codes, invite links) write only from `level` on, unless an operator set the
+    logger's level explicitly."""
+    for name, level in loggers:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:
             logger.setLevel(level)
