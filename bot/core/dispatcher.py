@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import json
 import logging
 import secrets
@@ -39,6 +40,12 @@ from bot.storage.outbox import FILLED, OutboxStore
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4096
+
+
+def chat_lock(chat_key: str) -> int:
+    """A chat's advisory lock key: a stable signed 64-bit hash of its key."""
+    digest = hashlib.blake2b(chat_key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass(slots=True)
@@ -128,7 +135,8 @@ class Dispatcher:
                 log.exception("error %s: the apology could not be sent either", error_id)
 
     async def one_at_a_time_per_chat(self, turn: Turn, call_next: Next) -> None:
-        """Two messages arriving together from one chat are handled in the order they came."""
+        """Two messages arriving together from one chat are handled in the order they came.
+        (In this process; across processes, the unit of work's advisory lock.)"""
         key = turn.incoming.chat.key
         lock = self._chat_locks.get(key)
         if lock is None:
@@ -144,6 +152,8 @@ class Dispatcher:
             return
         services = self.services
         with services.database.session() as session:
+            # Across processes on PostgreSQL, one chat's turns take turns (held to commit).
+            services.database.lock_for_transaction(session, chat_lock(incoming.chat.key))
             members = MemberRepository(session)
             conversations = ConversationRepository(session)
             member, identity, state, created = members.speaker(
