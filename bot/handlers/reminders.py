@@ -540,13 +540,23 @@ def reminder_line(conv: Conversation, schedule: Schedule) -> str:
     words = describe(voice, rule, schedule.next_at or schedule.last_fired_at)
     author = conv.session.get(Member, schedule.created_by) if schedule.created_by else None
     text = schedule.payload.get("text", "")
+    named = author is not None and author.display_name and schedule.owner_id is None
     if schedule.status == PAUSED:
         state = conv._("paused")
+    elif not rule.repeats and schedule.next_at is not None:
+        state = None  # a one-off's rule in words is its next time already
     elif schedule.next_at is not None:
         state = conv._("next %(when)s", when=voice.when(schedule.next_at))
     else:
         state = conv._("done")
-    if author is not None and author.display_name and schedule.owner_id is None:
+    if state is None:
+        if named:
+            return conv._(
+                "#%(id)s %(rule)s (by %(author)s): “%(text)s”",
+                id=schedule.id, rule=words, author=author.display_name, text=text,
+            )  # fmt: skip
+        return conv._("#%(id)s %(rule)s: “%(text)s”", id=schedule.id, rule=words, text=text)
+    if named:
         return conv._(
             "#%(id)s %(rule)s (%(state)s, by %(author)s): “%(text)s”",
             id=schedule.id, rule=words, state=state, author=author.display_name, text=text,

@@ -57,6 +57,9 @@ async def test_a_personal_reminder_is_confirmed_fired_and_snoozed(
     reply = await bot.say("/remind tomorrow at 18:00 Bring the flyers")
     assert "I'll remind you Wednesday, December 2 at 6:00 PM: “Bring the flyers”" in reply.text
     assert [o.key for o in reply.choice.options] == ["undo"]
+    (schedule,) = schedules(bot)
+    listed = await bot.say("/reminders")
+    assert f"#{schedule.id} Wednesday, December 2 at 6:00 PM: “Bring the flyers”" in listed.text
     # Not before its time…
     assert fire(bot, datetime(2026, 12, 2, 16, 59, 50, tzinfo=UTC), clock) == 0
     assert (await bot.inbox("alice")).messages == []
