@@ -5,7 +5,7 @@ number or from a reminder; one tally across a chapter's chats; closed by deadlin
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -16,19 +16,21 @@ from bot.core.flow import Flow
 from bot.core.markup import Markup, escape
 from bot.core.notify import Notifier
 from bot.core.outgoing import ClosePoll, Option, Outgoing, Poll, Priority, Text
-from bot.core.router import Router
+from bot.core.router import Occurrence, Router
 from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapter_admin import is_admin, may_run
 from bot.i18n.catalog import N_
 from bot.i18n.parsing import fold, split_list, whole_number
 from bot.i18n.poll_input import MAX_AHEAD, PollDraft, parse_deadline, split_poll
+from bot.scheduling.rules import once
 from bot.storage.chapters import ChapterRepository
 from bot.storage.conversations import ConversationRepository
 from bot.storage.memberships import MembershipRepository
-from bot.storage.models import Member, PendingAction, PollRecord, utcnow
+from bot.storage.models import Member, PendingAction, PollRecord, Schedule, utcnow
 from bot.storage.outbox import OutboxStore
 from bot.storage.polls import PollRepository
+from bot.storage.schedules import DONE, ScheduleRepository
 
 router = Router("polls")
 creating = router.include_flow(Flow("poll"))
@@ -120,6 +122,7 @@ async def create_from_draft(conv: Conversation, draft: PollDraft) -> None:
         hidden_results=draft.hidden,
         closes_at=closes_at,
     )
+    schedule_deadline(conv.session, poll)
     others = other_chapter_chats(conv, poll)
     if others:
         await conv.enter(creating, "where", poll_id=poll.id)
@@ -578,6 +581,10 @@ def close(services: Services, session: Session, poll: PollRecord) -> None:
     """Close once: stop the native polls and post the results in every chat of the poll."""
     polls = PollRepository(session)
     polls.close(poll)
+    deadline = ScheduleRepository(session).by_key(deadline_key(poll.id))
+    if deadline is not None and deadline.status != DONE:
+        deadline.status = DONE  # closed by hand before its deadline: nothing left to do
+        ScheduleRepository(session).save(deadline)
     tally = polls.tally(poll)  # once, then worded in each chat's language
     notifier = Notifier(services, session)
     store = OutboxStore(session)
@@ -590,13 +597,37 @@ def close(services: Services, session: Session, poll: PollRecord) -> None:
             store.enqueue(Outgoing(ref, body, priority=Priority.NOTICE, language=voice.language))
 
 
-@router.every(timedelta(minutes=1), name="polls.close-due")
-def close_due_polls(services: Services, session: Session, now: datetime | None = None) -> int:
-    """Deadlines pass even while the bot is down: due polls close at the next run."""
-    due = PollRepository(session).due(now or utcnow())
-    for poll in due:
+DEADLINE = "poll.deadline"
+
+
+def deadline_key(poll_id: str) -> str:
+    return f"poll:{poll_id}"
+
+
+def schedule_deadline(session: Session, poll: PollRecord) -> None:
+    """The clock closes the poll at its deadline (within seconds; late if the bot was down)."""
+    if poll.closes_at is None:
+        return
+    ScheduleRepository(session).add(
+        Schedule(
+            kind=DEADLINE,
+            key=deadline_key(poll.id),
+            rule=once(poll.closes_at.astimezone(UTC)).to_dict(),
+            timezone="UTC",
+            payload={"poll_id": poll.id},
+            next_at=poll.closes_at,
+        )
+    )
+
+
+# Deadlines pass even while the bot is down: however late, a due poll closes once.
+@router.on_schedule(DEADLINE, grace=None)
+def close_at_deadline(
+    services: Services, session: Session, schedule: Schedule, _at: Occurrence
+) -> None:
+    poll = PollRepository(session).get(schedule.payload.get("poll_id", ""))
+    if poll is not None and poll.closed_at is None:
         close(services, session, poll)
-    return len(due)
 
 
 # -- reminding those who have not voted ------------------------------------------------------

@@ -90,6 +90,11 @@ class Clock:
         now = now or utcnow()
         with self.services.database.session() as session:
             schedules = ScheduleRepository(session)
+            declared = {periodic_key(name) for name in self.periodic}
+            for retired in schedules.of_kind(PERIODIC):
+                if retired.key not in declared and retired.status != DONE:
+                    retired.status = DONE  # work the code no longer declares
+                    schedules.save(retired)
             for job in self.periodic.values():
                 rule = every(int(job.interval.total_seconds())).to_dict()
                 schedule = schedules.by_key(periodic_key(job.name))

@@ -82,15 +82,6 @@ class PollRepository:
             )
         )
 
-    def due(self, now: datetime) -> list[PollRecord]:
-        return list(
-            self.session.exec(
-                select(PollRecord).where(
-                    col(PollRecord.closed_at).is_(None), col(PollRecord.closes_at) <= now
-                )
-            )
-        )
-
     def close(self, poll: PollRecord) -> None:
         poll.closed_at = utcnow()
         self.session.add(poll)

@@ -41,6 +41,9 @@ class ScheduleRepository:
     def by_key(self, key: str) -> Schedule | None:
         return self.session.exec(select(Schedule).where(Schedule.key == key)).first()
 
+    def of_kind(self, kind: str) -> list[Schedule]:
+        return list(self.session.exec(select(Schedule).where(Schedule.kind == kind)))
+
     def due(self, now: datetime, limit: int = 500) -> list[Schedule]:
         """Schedules whose moment has come, earliest first; on PostgreSQL a row another
         process is firing is skipped, not waited for."""

@@ -28,7 +28,8 @@ def test_a_turn_waits_for_the_other_process_that_holds_its_chat(
 ) -> None:
     settings = make_settings(postgres_url, locales_dir, cache_dir)
     app = build_application(settings, upgrade_database=True)
-    libpq = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    libpq = make_url(postgres_url).set(drivername="postgresql")
+    libpq = libpq.render_as_string(hide_password=False)
     try:
         bot = Harness(app)
         with psycopg.connect(libpq, autocommit=True) as other_process:

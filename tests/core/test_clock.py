@@ -137,8 +137,8 @@ def test_the_routers_work_is_on_the_same_clock(app: Application) -> None:
     clock.keep_periodic_schedules()
     with app.services.database.session() as session:
         keys = {s.key for s in session.exec(select(Schedule))}
-    assert {"periodic:join-requests.remind", "periodic:polls.close-due"} <= keys
-    assert "reminder" in clock.kinds
+    assert "periodic:join-requests.remind" in keys
+    assert {"reminder", "poll.deadline"} <= set(clock.kinds)
 
 
 async def test_the_running_clock_fires_within_seconds_of_the_time(app: Application) -> None:

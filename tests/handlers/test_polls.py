@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
+from bot.app import Application
 from bot.core.events import PollVote
 from bot.core.outgoing import ClosePoll, Poll
-from bot.handlers.polls import close_due_polls
-from bot.storage.models import Ballot, PollRecord, utcnow
+from bot.scheduling.clock import Clock
+from bot.storage.models import Ballot, PollRecord, Schedule, utcnow
 from tests.handlers.test_chapters import meet_organizers, request_brussels
 from tests.support.harness import Harness
 
 GROUP = "brussels-chat"
+
+
+def tick(app: Application, now: datetime) -> int:
+    """One tick of the clock at `now`."""
+    return Clock.for_router(app.services, app.dispatcher.router).fire_due(now)
 
 
 def the_poll(bot: Harness) -> PollRecord:
@@ -164,20 +170,36 @@ async def test_the_deadline_closes_the_poll_even_after_a_restart(chapters_bot: H
 
     bot = chapters_bot
     await bot.say_in_group("/poll Soon? | a | b | 48h", member="ann", chat=GROUP)
-    with bot.app.services.database.session() as session:
-        assert close_due_polls(bot.app.services, session, utcnow() + timedelta(hours=47)) == 0
-    # The bot restarts (a new application on the same database) before the deadline passes.
+    deadline = the_poll(bot).closes_at
+    assert deadline is not None
+    deadline = deadline.replace(tzinfo=UTC)
+    assert tick(bot.app, deadline - timedelta(seconds=1)) == 0
+    # The bot restarts (a new application on the same database) and was down at the deadline.
     restarted = build_application(bot.app.services.settings)
     try:
-        with restarted.services.database.session() as session:
-            later = utcnow() + timedelta(hours=49)
-            assert close_due_polls(restarted.services, session, later) == 1
+        assert tick(restarted, deadline + timedelta(hours=1)) == 1
     finally:
         restarted.close()
     assert the_poll(bot).closed_at is not None
     assert "This poll is closed" in (await bot.inbox(chat=GROUP)).text
+    assert tick(bot.app, deadline + timedelta(days=3)) == 0
+
+
+async def test_the_deadline_closes_the_poll_within_seconds_and_closing_by_hand_ends_it(
+    chapters_bot: Harness,
+) -> None:
+    bot = chapters_bot
+    await bot.say_in_group("/poll Soon? | a | b | closes in 2 hours", member="ann", chat=GROUP)
+    deadline = the_poll(bot).closes_at
+    assert deadline is not None
+    assert tick(bot.app, deadline.replace(tzinfo=UTC) + timedelta(seconds=1)) == 1
+    assert the_poll(bot).closed_at is not None
+    await bot.say_in_group("/poll Later? | a | b | 48h", member="ann", chat=GROUP)
+    await bot.say_in_group("/closepoll", member="ann", chat=GROUP)
     with bot.app.services.database.session() as session:
-        assert close_due_polls(bot.app.services, session, utcnow() + timedelta(days=3)) == 0
+        deadlines = session.exec(select(Schedule).where(Schedule.kind == "poll.deadline")).all()
+    assert [d.status for d in deadlines] == ["done", "done"]
+    assert tick(bot.app, utcnow() + timedelta(days=3)) == 0
 
 
 async def test_reminders_reach_members_who_have_not_voted_once(chapters_bot: Harness) -> None:

@@ -78,6 +78,41 @@ def test_ballots_cast_in_private_move_to_the_poll_s_first_chat(any_database_url:
         database.dispose()
 
 
+def test_open_polls_with_a_deadline_become_schedules(any_database_url: str) -> None:
+    import json
+
+    from bot.scheduling.rules import Rule, next_occurrence
+
+    database = Database(any_database_url)
+    closes = datetime(2030, 5, 1, 18, 30, tzinfo=UTC)
+    try:
+        migrate.upgrade(database, "0008")
+        with database.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO poll (id, question, options, multiple, anonymous, hidden_results, "
+                "closes_at, created_at) VALUES ('p1', 'Q?', '[\"a\", \"b\"]', false, false, "
+                "false, :closes, :now), ('p2', 'Old?', '[\"a\", \"b\"]', false, false, false, "
+                ":closes, :now)",
+                "UPDATE poll SET closed_at = :now WHERE id = 'p2'",
+                "INSERT INTO schedule (kind, key, rule, timezone, payload, status, next_at, "
+                "due_at, created_at, updated_at) VALUES ('periodic', 'periodic:polls.close-due', "
+                "'{\"type\": \"interval\", \"seconds\": 60}', 'UTC', '{}', 'active', :now, "
+                ":now, :now, :now)",
+            ):
+                connection.execute(
+                    text(statement), {"now": datetime(2026, 1, 1, tzinfo=UTC), "closes": closes}
+                )
+        migrate.upgrade(database)
+        with database.engine.connect() as connection:
+            rows = connection.execute(text("SELECT key, rule, due_at FROM schedule")).all()
+        assert [row[0] for row in rows] == ["poll:p1"]  # not the closed poll, not the old job
+        rule = rows[0][1] if isinstance(rows[0][1], dict) else json.loads(rows[0][1])
+        first = next_occurrence(Rule.from_dict(rule), "UTC", datetime(2026, 1, 1, tzinfo=UTC))
+        assert first == closes
+    finally:
+        database.dispose()
+
+
 def test_one_member_per_platform_identity(app_on_any_database: Application) -> None:
     database = app_on_any_database.services.database
     with database.session() as session:
