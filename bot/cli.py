@@ -160,8 +160,8 @@ def run(settings: Settings) -> int:
     return 0
 
 
-async def run_adapters(app: Application) -> None:
-    """Every configured platform in one event loop, until SIGINT or SIGTERM."""
+async def run_adapters(app: Application, stop: asyncio.Event | None = None) -> None:
+    """Every configured platform in one event loop, until SIGINT or SIGTERM (or `stop`)."""
     settings = app.services.settings
     adapters: list[Adapter] = []
     if settings.telegram_configured:
@@ -176,10 +176,11 @@ async def run_adapters(app: Application) -> None:
     # With several processes on PostgreSQL, only the leader runs the clock.
     leadership = Leadership(app.services.database, clock.start, clock.stop)
     await leadership.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
     started: list[Adapter] = []
     try:
         for adapter in adapters:

@@ -54,3 +54,34 @@ async def test_a_group_reminder_reaches_the_group_and_notifies(
     # Ann never told the bot her name, so the reminder names nobody.
     assert sent[0].params["text"] == "⏰ <b>Reminder</b>: Bring chairs"
     assert sent[0].params["parse_mode"] == "HTML"
+
+
+async def test_chapterbot_run_leads_and_runs_the_clock(
+    fake: FakeTelegram, telegram_app: Application
+) -> None:
+    """`chapterbot run` as a whole: the adapter, leadership and the clock in one loop."""
+    import asyncio
+
+    from bot.cli import run_adapters
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_adapters(telegram_app, stop))
+    try:
+        ann = fake.person("Ann")
+        chat = fake.private_chat(ann)
+        await fake.wait_for(lambda: fake.calls_of("getUpdates"), what="long polling")
+        fake.say(ann, "/remind tomorrow at 18:00 Water the plants", chat)
+        await fake.wait_for(
+            lambda: any("I'll remind you" in m.get("text", "") for m in fake.bot_messages(chat)),
+            what="the confirmation",
+        )
+        bring_forward(telegram_app, 1)
+        await fake.wait_for(
+            lambda: any("Water the plants" in m.get("text", "") and "⏰" in m.get("text", "")
+                        for m in fake.bot_messages(chat)),
+            timeout=10,
+            what="the reminder",
+        )  # fmt: skip
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 20)
