@@ -32,6 +32,8 @@ class Settings:
     matrix_user: str | None = None
     matrix_password: str | None = None
     matrix_access_token: str | None = None
+    # Feeds on the bot's own network (a self-hosted site on a LAN) are refused unless set.
+    feeds_allow_private: bool = False
 
     @property
     def telegram_configured(self) -> bool:
@@ -68,6 +70,7 @@ class Settings:
             matrix_user=get("MATRIX_USER"),
             matrix_password=get("MATRIX_PASSWORD"),
             matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
+            feeds_allow_private=get("FEEDS_ALLOW_PRIVATE") == "1",
         )
 
     def __repr__(self) -> str:

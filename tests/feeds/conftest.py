@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.feeds.fetch import Fetcher
+from tests.support.feed_server import FeedServer
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    server = FeedServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    """A fetcher for the local server: private addresses allowed, as a self-hosted site."""
+    async with Fetcher(allow_private=True) as client:
+        yield client
