@@ -11,6 +11,8 @@ def all_routers() -> list[Router]:
         chapter_chats,
         chapters,
         connect,
+        digests,
+        feeds,
         general,
         onboarding,
         polls,
@@ -30,4 +32,6 @@ def all_routers() -> list[Router]:
         polls.router,
         connect.router,
         reminders.router,
+        feeds.router,
+        digests.router,
     ]

@@ -5,15 +5,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.feeds.fetch import Fetcher
-from tests.support.feed_server import FeedServer
-
-
-@pytest.fixture
-async def feed_server() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
