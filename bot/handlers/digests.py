@@ -185,7 +185,7 @@ def compose(
     voice = chat_voice(services, chat, schedule.timezone)
     message = Outgoing(
         chat=ChatRef(chat.platform, chat.chat_id),
-        body=Text(render(voice, groups)),
+        body=Text(render(voice, groups), previews=False),
         priority=Priority.BROADCAST,
         language=voice.language,
         notify=False,  # a digest is read when one reads the chat: never a ping
