@@ -19,6 +19,7 @@ def all_routers() -> list[Router]:
         privacy,
         profile,
         reminders,
+        stories,
     )
 
     return [
@@ -34,4 +35,5 @@ def all_routers() -> list[Router]:
         reminders.router,
         feeds.router,
         digests.router,
+        stories.router,
     ]

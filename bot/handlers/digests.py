@@ -8,7 +8,8 @@ router fetches them) and remembers, in its payload, the last entry it showed.
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
@@ -23,6 +24,7 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapter_admin import may_run
 from bot.handlers.reminders import chat_zone
+from bot.handlers.stories import approved_since, signature
 from bot.i18n.catalog import N_
 from bot.i18n.schedule_words import describe
 from bot.i18n.when_input import Unreadable, read_when
@@ -138,12 +140,15 @@ def link(url: str | None, text: str) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{escape(text)}</a>'
 
 
-def render(voice: Voice, groups: Groups) -> Markup:
+def render(voice: Voice, groups: Groups, stories: Sequence[tuple[str, str]] = ()) -> Markup:
     """One message: a heading, then per feed its entries (a linked title, a date, a line of
-    summary). Entries are paragraphs, so a platform's splitting cuts only between them."""
-    # TRANSLATORS: the heading of a digest of blog posts in a chapter's group chat.
-    heading = voice._("New on the blogs")
-    paragraphs = [f"<b>{heading}</b>"]
+    summary), then the chapter's stories (text, signature). Entries are paragraphs, so a
+    platform's splitting cuts only between them."""
+    paragraphs = []
+    if groups:
+        # TRANSLATORS: the heading of a digest of blog posts in a chapter's group chat.
+        heading = voice._("New on the blogs")
+        paragraphs.append(f"<b>{heading}</b>")
     for feed, entries, more in groups:
         name = feed.title or feed.url
         for position, entry in enumerate(entries):
@@ -162,6 +167,10 @@ def render(voice: Voice, groups: Groups) -> Markup:
                     feed=Markup(link(feed.site_link or feed.url, name)),
                 )
             )
+    if stories:
+        heading = voice._("Stories from the chapters")
+        paragraphs.append(f"<b>{heading}</b>")
+        paragraphs += [f"{escape(text)}\n— <i>{escape(signed)}</i>" for text, signed in stories]
     return Markup("\n\n".join(paragraphs))
 
 
@@ -172,25 +181,34 @@ def chat_voice(services: Services, chat: Chat | None, zone: str) -> Voice:
 
 def compose(
     services: Services, session: Session, schedule: Schedule
-) -> tuple[Outgoing, int] | None:
-    """The digest due for the schedule's chat and the last entry it shows; None: nothing new."""
+) -> tuple[Outgoing, dict] | None:
+    """The digest due for the schedule's chat, and the schedule's payload once it is sent
+    (where the next one starts); None: nothing new."""
     chat = session.exec(
         select(Chat).where(Chat.platform == schedule.platform, Chat.chat_id == schedule.chat_id)
     ).first()
     if chat is None or chat.chapter_id is None:
         return None
     groups, last = new_entries(session, chat.chapter_id, int(schedule.payload.get("after", 0)))
-    if not groups:
+    since = schedule.payload.get("stories_since")
+    stories = approved_since(
+        session, chat.chapter_id, datetime.fromisoformat(since) if since else None
+    )
+    if not groups and not stories:
         return None
     voice = chat_voice(services, chat, schedule.timezone)
+    told = [(story.text, signature(voice, session, story)) for story in stories]
     message = Outgoing(
         chat=ChatRef(chat.platform, chat.chat_id),
-        body=Text(render(voice, groups), previews=False),
+        body=Text(render(voice, groups, told), previews=False),
         priority=Priority.BROADCAST,
         language=voice.language,
         notify=False,  # a digest is read when one reads the chat: never a ping
     )
-    return message, last
+    payload = {**schedule.payload, "after": last}
+    if stories:
+        payload["stories_since"] = max(aware(s.decided_at) for s in stories).isoformat()
+    return message, payload
 
 
 @router.on_schedule(DIGEST, grace=None)
@@ -200,9 +218,9 @@ def fire_digest(
     composed = compose(services, session, schedule)
     if composed is None:
         return  # nothing new: nothing sent
-    message, last = composed
+    message, payload = composed
     OutboxStore(session).enqueue(message, None, (schedule.id, occurrence.at))
-    schedule.payload = {**schedule.payload, "after": last}
+    schedule.payload = payload
 
 
 # -- /digest ----------------------------------------------------------------------------------
@@ -272,9 +290,9 @@ def post_now(conv: Conversation, schedule: Schedule) -> None:
     if composed is None:
         conv.reply(conv._("Nothing new on the chapter’s blogs since the last digest."))
         return
-    message, last = composed
+    message, payload = composed
     conv.send(message.body, priority=Priority.REPLY)
-    schedule.payload = {**schedule.payload, "after": last}
+    schedule.payload = payload
     ScheduleRepository(conv.session).save(schedule)
 
 

@@ -454,3 +454,17 @@ class FeedEntry(SQLModel, table=True):
     published_at: datetime | None = None
     seen_at: datetime = Field(default_factory=utcnow, index=True)
     quiet: bool = False
+
+
+class ChapterStory(SQLModel, table=True):
+    """What a chapter did, told by a member (/story): the author's data, gone with them.
+    Organizers approve it; approved stories go into the chapter's digests."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chapter_id: int = Field(foreign_key="chapter.id", index=True, ondelete="CASCADE")
+    author_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    text: str = Field(max_length=2000)
+    anonymous: bool = False
+    status: str = Field(default="pending", max_length=16)  # pending | approved | declined
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = Field(default=None, index=True)

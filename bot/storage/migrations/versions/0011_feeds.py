@@ -1,4 +1,4 @@
-"""feeds: blogs' feeds, the chapters that read them, and the entries seen
+"""feeds: blogs' feeds, the chapters that read them, the entries seen; chapter stories
 
 Revision ID: 0011
 Revises: 0008
@@ -71,9 +71,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_feedentry_feed_id", "feedentry", ["feed_id"])
     op.create_index("ix_feedentry_seen_at", "feedentry", ["seen_at"])
+    op.create_table(
+        "chapterstory",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("chapter_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=2000), nullable=False),
+        sa.Column("anonymous", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["chapter_id"], ["chapter.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["author_id"], ["member.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_chapterstory_chapter_id", "chapterstory", ["chapter_id"])
+    op.create_index("ix_chapterstory_author_id", "chapterstory", ["author_id"])
+    op.create_index("ix_chapterstory_decided_at", "chapterstory", ["decided_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("chapterstory")
     op.drop_table("feedentry")
     op.drop_table("feedsource")
     op.drop_index("ix_feed_next_fetch_at", table_name="feed")
