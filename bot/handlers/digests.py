@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal
+from sqlalchemy import func, literal, or_
 from sqlmodel import Session, col, select
 
 from bot.core.access import ANYONE, Access, chapter_in_view
@@ -119,7 +119,8 @@ def new_entries(session: Session, chapter_id: int, after: int) -> tuple[Groups, 
         select(FeedEntry, Feed)
         .join(Feed, Feed.id == FeedEntry.feed_id)
         .where(col(FeedEntry.id) > after, col(FeedEntry.quiet).is_(False))
-        .where(col(Feed.id).in_(followed))
+        # The organization's feeds are in every chapter's digest.
+        .where(or_(col(Feed.id).in_(followed), col(Feed.org_wide)))
         .order_by(col(Feed.id), col(FeedEntry.id))
     )
     grouped: dict[int, tuple[Feed, list[FeedEntry]]] = {}

@@ -268,6 +268,8 @@ async def fetch_round(services: Services, now: datetime | None = None) -> int:
     """Fetch every feed that is due; returns how many were fetched."""
     now = now or utcnow()
     with services.database.session() as session:
+        FeedRepository(session).sync_org_feeds(services.organization.feeds, now)
+    with services.database.session() as session:
         due = [(f.id, f.url, validators_of(f)) for f in FeedRepository(session).due(now)]
     if not due:
         return 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
+from bot.config import FeedSpec
 from bot.feeds.fetch import Validators
 from bot.feeds.parse import Entry, ParsedFeed, Seen, new_entries
 from bot.storage.models import Feed, FeedEntry, FeedSource
@@ -79,6 +81,49 @@ class FeedRepository:
                 .limit(limit)
             )
         )
+
+    def sync_org_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
+        """The organization file's feeds are organization-wide; others no longer are."""
+        wanted = {spec.url: spec for spec in specs}
+        for feed in self.session.exec(select(Feed).where(col(Feed.org_wide))):
+            if feed.url not in wanted:
+                feed.org_wide = False
+                self.session.add(feed)
+        for url, spec in wanted.items():
+            feed = self.by_url(url)
+            if feed is None:
+                feed = Feed(url=url[:2000], title=spec.name[:300], next_fetch_at=now)
+            if not feed.org_wide:
+                feed.org_wide = True
+                self.session.add(feed)
+        self.session.flush()
+
+    def add_to_chapter(self, url: str, title: str, chapter_id: int, now: datetime) -> bool:
+        """A feed for a chapter without fetching it first (an OPML import): fetched at the
+        next round. False if the chapter follows it already."""
+        feed = self.by_url(url)
+        if feed is None:
+            feed = Feed(url=url[:2000], title=title[:300], next_fetch_at=now)
+            self.save(feed)
+        if self.source(chapter_id, feed.id) is not None:
+            return False
+        self.add_source(feed, chapter_id, None)
+        return True
+
+    def in_use(self) -> list[tuple[Feed, int | None]]:
+        """Every feed someone reads, with the chapter reading it (None: organization-wide)."""
+        rows: list[tuple[Feed, int | None]] = [
+            (feed, None) for feed in self.session.exec(select(Feed).where(col(Feed.org_wide)))
+        ]
+        rows += [
+            (feed, source.chapter_id)
+            for source, feed in self.session.exec(
+                select(FeedSource, Feed)
+                .join(Feed, Feed.id == FeedSource.feed_id)
+                .order_by(col(FeedSource.chapter_id), col(Feed.id))
+            )
+        ]
+        return rows
 
     def entries(self, feed_id: int) -> list[FeedEntry]:
         return list(
