@@ -18,19 +18,21 @@ from bot.core.access import ANYONE, Access, chapter_in_view
 from bot.core.conversation import Conversation
 from bot.core.events import ChatRef, CommandMessage
 from bot.core.markup import Markup, escape
+from bot.core.notify import Notifier
 from bot.core.outgoing import Outgoing, Priority, Text
 from bot.core.router import Occurrence, Router
 from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapter_admin import may_run
-from bot.handlers.reminders import chat_zone
+from bot.handlers.reminders import chat_zone, member_zone
 from bot.handlers.stories import approved_since, signature
 from bot.i18n.catalog import N_
 from bot.i18n.schedule_words import describe
 from bot.i18n.when_input import Unreadable, read_when
 from bot.scheduling.rules import CRON, Rule, next_occurrence, shortest_gap
 from bot.storage.feeds import aware
-from bot.storage.models import Chat, Feed, FeedEntry, FeedSource, Schedule, utcnow
+from bot.storage.memberships import MembershipRepository
+from bot.storage.models import Chat, Feed, FeedEntry, FeedSource, Member, Schedule, utcnow
 from bot.storage.outbox import OutboxStore
 from bot.storage.schedules import ACTIVE, PAUSED, ScheduleRepository
 
@@ -84,6 +86,29 @@ def ensure_schedule(services: Services, session: Session, chat: Chat) -> Schedul
     return schedules.add(schedule)
 
 
+def ensure_personal(conv: Conversation) -> Schedule:
+    """A member's own digest, in their private conversation: off until they ask for it."""
+    schedules = ScheduleRepository(conv.session)
+    key = f"{DIGEST}:member:{conv.member.id}"
+    schedule = schedules.by_key(key)
+    if schedule is not None:
+        return schedule
+    return schedules.add(
+        Schedule(
+            kind=DIGEST,
+            key=key,
+            owner_id=conv.member.id,
+            created_by=conv.member.id,
+            platform=conv.chat_ref.platform,
+            chat_id=conv.chat_ref.chat_id,
+            rule=DEFAULT_RULE.to_dict(),
+            timezone=member_zone(conv.services, conv.member),
+            payload={"after": latest_entry_id(conv.session)},
+            status=PAUSED,
+        )
+    )
+
+
 def ensure_chapter_schedules(services: Services, session: Session, chapter_id: int) -> None:
     """Before a chapter's first feed stores its entries, so that its next digest shows them."""
     chats = session.exec(select(Chat).where(Chat.chapter_id == chapter_id, Chat.kind == "group"))
@@ -111,10 +136,10 @@ def keep_schedules(services: Services, session: Session) -> None:
 Groups = list[tuple[Feed, list[FeedEntry], int]]
 
 
-def new_entries(session: Session, chapter_id: int, after: int) -> tuple[Groups, int]:
+def new_entries(session: Session, chapter_ids: list[int], after: int) -> tuple[Groups, int]:
     """Per feed: its newest unseen entries (at most PER_FEED) and how many more there are;
     and the last entry id looked at (the next digest starts after it)."""
-    followed = select(FeedSource.feed_id).where(FeedSource.chapter_id == chapter_id)
+    followed = select(FeedSource.feed_id).where(col(FeedSource.chapter_id).in_(chapter_ids))
     rows = session.exec(
         select(FeedEntry, Feed)
         .join(Feed, Feed.id == FeedEntry.feed_id)
@@ -180,27 +205,43 @@ def chat_voice(services: Services, chat: Chat | None, zone: str) -> Voice:
     return Voice(services.catalogs.translator(language), zone)
 
 
-def compose(
+def readers(
     services: Services, session: Session, schedule: Schedule
-) -> tuple[Outgoing, dict] | None:
-    """The digest due for the schedule's chat, and the schedule's payload once it is sent
-    (where the next one starts); None: nothing new."""
+) -> tuple[Voice, list[int]] | None:
+    """Whose words and which chapters: a chat's (its chapter), or a member's own digest
+    (every chapter they belong to; the organization's feeds are in both)."""
+    if schedule.owner_id is not None:
+        member = session.get(Member, schedule.owner_id)
+        if member is None:
+            return None
+        language = Notifier(services, session).voice_for(member).language
+        chapters = [c.id for _m, c in MembershipRepository(session).chapters_of(member.id)]
+        return Voice(services.catalogs.translator(language), schedule.timezone), chapters
     chat = session.exec(
         select(Chat).where(Chat.platform == schedule.platform, Chat.chat_id == schedule.chat_id)
     ).first()
     if chat is None or chat.chapter_id is None:
         return None
-    groups, last = new_entries(session, chat.chapter_id, int(schedule.payload.get("after", 0)))
+    return chat_voice(services, chat, schedule.timezone), [chat.chapter_id]
+
+
+def compose(
+    services: Services, session: Session, schedule: Schedule
+) -> tuple[Outgoing, dict] | None:
+    """The digest due for the schedule's chat, and the schedule's payload once it is sent
+    (where the next one starts); None: nothing new."""
+    found = readers(services, session, schedule)
+    if found is None:
+        return None
+    voice, chapter_ids = found
+    groups, last = new_entries(session, chapter_ids, int(schedule.payload.get("after", 0)))
     since = schedule.payload.get("stories_since")
-    stories = approved_since(
-        session, chat.chapter_id, datetime.fromisoformat(since) if since else None
-    )
+    stories = approved_since(session, chapter_ids, datetime.fromisoformat(since) if since else None)
     if not groups and not stories:
         return None
-    voice = chat_voice(services, chat, schedule.timezone)
     told = [(story.text, signature(voice, session, story)) for story in stories]
     message = Outgoing(
-        chat=ChatRef(chat.platform, chat.chat_id),
+        chat=ChatRef(schedule.platform or "", schedule.chat_id or ""),
         body=Text(render(voice, groups, told), previews=False),
         priority=Priority.BROADCAST,
         language=voice.language,
@@ -229,10 +270,13 @@ def fire_digest(
 
 @router.command(
     "digest",
-    description=N_("When this chat gets its digest of blog posts; /digest now posts it"),
-    access=Access(group=ANYONE, linked=True),
+    description=N_("Digests of blog posts and stories: when they come; /digest now posts one"),
+    access=Access(direct=ANYONE, group=ANYONE, linked=True),
 )
 async def digest_command(conv: Conversation, command: CommandMessage) -> None:
+    if conv.incoming.is_direct:
+        personal(conv, command.args.strip())
+        return
     chapter = chapter_in_view(conv)
     chat = conv.chat
     if chapter is None or chat is None:
@@ -258,6 +302,35 @@ async def digest_command(conv: Conversation, command: CommandMessage) -> None:
         conv.reply(
             conv._("This chat gets no digest any more. /digest weekly monday 9:00 brings it back.")
         )
+    else:
+        change(conv, schedule, args)
+
+
+def personal(conv: Conversation, args: str) -> None:
+    schedule = ensure_personal(conv)
+    word = args.lower()
+    if not args:
+        if schedule.status == ACTIVE:
+            conv.reply(
+                conv._(
+                    "You get your own digest %(when)s: the organization’s blogs, your "
+                    "chapter’s blogs and its stories.",
+                    when=describe(conv, Rule.from_dict(schedule.rule)),
+                )
+            )
+        else:
+            conv.reply(
+                conv._(
+                    "You get no digest of your own. /digest weekly monday 9:00 starts one: the "
+                    "organization’s blogs, your chapter’s blogs and its stories."
+                )
+            )
+    elif word in NOW:
+        post_now(conv, schedule)
+    elif word in OFF:
+        schedule.status = PAUSED
+        ScheduleRepository(conv.session).save(schedule)
+        conv.reply(conv._("You get no digest of your own any more."))
     else:
         change(conv, schedule, args)
 
@@ -288,6 +361,9 @@ def _feeds_of(session: Session, chapter_id: int) -> list[tuple[FeedSource, Feed]
 
 def post_now(conv: Conversation, schedule: Schedule) -> None:
     composed = compose(conv.services, conv.session, schedule)
+    if composed is None and schedule.owner_id is not None:
+        conv.reply(conv._("Nothing new since your last digest."))
+        return
     if composed is None:
         conv.reply(conv._("Nothing new on the chapter’s blogs since the last digest."))
         return
@@ -326,4 +402,7 @@ def change(conv: Conversation, schedule: Schedule, args: str) -> None:
     schedule.status = ACTIVE
     schedule.next_at = next_occurrence(rule, schedule.timezone, utcnow())
     ScheduleRepository(conv.session).save(schedule)
-    conv.reply(conv._("This chat will get its digest %(when)s.", when=describe(conv, rule)))
+    if schedule.owner_id is not None:
+        conv.reply(conv._("You will get your own digest %(when)s.", when=describe(conv, rule)))
+    else:
+        conv.reply(conv._("This chat will get its digest %(when)s.", when=describe(conv, rule)))

@@ -206,10 +206,12 @@ async def stories_command(conv: Conversation, command: CommandMessage) -> None:
     conv.reply(Markup("\n\n".join(lines)))
 
 
-def approved_since(session: Session, chapter_id: int, since: datetime | None) -> list[ChapterStory]:
-    """The chapter's stories approved after `since`, oldest first (for its digests)."""
+def approved_since(
+    session: Session, chapter_ids: list[int], since: datetime | None
+) -> list[ChapterStory]:
+    """The chapters' stories approved after `since`, oldest first (for their digests)."""
     query = select(ChapterStory).where(
-        ChapterStory.chapter_id == chapter_id, ChapterStory.status == APPROVED
+        col(ChapterStory.chapter_id).in_(chapter_ids), ChapterStory.status == APPROVED
     )
     if since is not None:
         query = query.where(col(ChapterStory.decided_at) > since)

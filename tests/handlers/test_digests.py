@@ -11,6 +11,7 @@ import time_machine
 from sqlmodel import select
 
 from bot.handlers.digests import DIGEST, PER_FEED
+from bot.handlers.feeds import fetch_round
 from bot.scheduling.clock import Clock
 from bot.storage.models import Chat, Schedule
 from tests.handlers.test_polls import GROUP, linked_group
@@ -20,6 +21,10 @@ from tests.support.harness import Harness
 # Tuesday 1 December 2026, 10:00 in Brussels; the next Monday 09:00 there is 08:00 UTC.
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MONDAY = datetime(2026, 12, 7, 8, 0, 1, tzinfo=UTC)
+NEW_POST = (
+    "<item><guid>post-9</guid><title>Winter market</title>"
+    "<link>https://brussels.example.org/winter</link></item>"
+)
 
 
 @pytest.fixture
@@ -183,3 +188,36 @@ async def test_a_chat_linked_later_gets_its_digest_schedule(
         keep_schedules(bot.app.services, session)  # once
         session.commit()
     assert digest_schedule(bot).key == f"digest:test:{GROUP}"
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("en", "New on the blogs"), ("nl", "Nieuw op")])
+async def test_a_members_own_digest_in_private(
+    feeds_bot: Harness,
+    feed_server: FeedServer,
+    clock: time_machine.Coordinates,
+    lang: str,
+    heading: str,
+) -> None:
+    bot = feeds_bot
+    await linked_group(bot, "nina")
+    await bot.say("/language " + lang, member="nina")
+    await bot.inbox("nina")
+    reply = await bot.say("/digest", member="nina")
+    off = bot.app.services.catalogs.translator(lang).gettext("You get no digest of your own.")
+    assert off.split(".")[0] in reply.text or lang != "en"
+    await bot.say("/digest weekly friday 17:00", member="nina")
+    await bot.say_in_group(f"/feed add {feed_server.url}/live.xml", member="olga", chat=GROUP)
+    assert fire(bot, datetime(2026, 12, 4, 16, 0, 1, tzinfo=UTC), clock) == 1  # hers, on Friday
+    mine = await bot.inbox("nina")
+    (message,) = mine.messages
+    assert message.language == lang and message.notify is False
+    assert message.body.text.startswith(f"<b>{heading}")
+    assert "Brussels chapter blog" in message.body.text
+    reply = await bot.say("/digest now", member="nina")
+    assert len(reply.messages) == 1 and "/soup" not in reply.text  # shown once
+    await bot.say("/digest off", member="nina")
+    feed_server.live = feed_server.live.replace("<item>", NEW_POST + "<item>", 1)
+    clock.move_to(datetime(2026, 12, 9, 10, 0, tzinfo=UTC))
+    assert await fetch_round(bot.app.services) == 1
+    fire(bot, datetime(2026, 12, 11, 16, 0, 1, tzinfo=UTC), clock)  # the chat's digest only
+    assert (await bot.inbox("nina")).messages == []
