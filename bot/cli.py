@@ -59,6 +59,15 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("file", help="CSV with the header " + ",".join(CSV_HEADER))
     chapters_commands.add_parser("export", help="write every chapter as CSV to stdout")
 
+    feeds = commands.add_parser("feeds", help="chapters' feeds as OPML")
+    feeds_commands = feeds.add_subparsers(dest="feeds_command", required=True)
+    feeds_import = feeds_commands.add_parser(
+        "import", help="add the feeds of an OPML file to a chapter (fetched at the next round)"
+    )
+    feeds_import.add_argument("file", help="an OPML file (its outlines with xmlUrl)")
+    feeds_import.add_argument("--chapter", required=True, help="the chapter's slug")
+    feeds_commands.add_parser("export", help="write every feed in use as OPML to stdout")
+
     places = commands.add_parser("places", help="the offline gazetteer")
     places_commands = places.add_subparsers(dest="places_command", required=True)
     places_commands.add_parser("build", help="build the place index now (else built on first use)")
@@ -83,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             return database_command(settings, args.db_command)
         if args.command == "chapters":
             return chapters_command(settings, args)
+        if args.command == "feeds":
+            return feeds_command(settings, args)
         if args.command == "places":
             return places_command(settings)
         if args.command == "run":
@@ -132,6 +143,49 @@ def chapters_command(settings: Settings, args: argparse.Namespace) -> int:
                 print("nothing was changed", file=sys.stderr)
                 return 1
             print(f"{report.created} chapters added, {report.updated} updated")
+            return 0
+    finally:
+        app.close()
+
+
+def feeds_command(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from bot.app import build_application
+    from bot.feeds.opml import OpmlError, Outline, read_opml, write_opml
+    from bot.storage.chapters import ChapterRepository
+    from bot.storage.feeds import FeedRepository
+    from bot.storage.models import Chapter, utcnow
+
+    app = build_application(settings)
+    try:
+        with app.services.database.session() as session:
+            feeds = FeedRepository(session)
+            chapters = ChapterRepository(session)
+            if args.feeds_command == "export":
+                folders: dict[str, list[Outline]] = {}
+                for feed, chapter_id in feeds.in_use():
+                    chapter = chapters.get(chapter_id) if chapter_id is not None else None
+                    name = chapter.name if chapter else app.services.organization.name
+                    folders.setdefault(name, []).append(Outline(feed.url, feed.title))
+                title = app.services.organization.name
+                sys.stdout.write(write_opml(title, list(folders.items())))
+                return 0
+            chapter = session.exec(select(Chapter).where(Chapter.slug == args.chapter)).first()
+            if chapter is None:
+                print(f"chapterbot: no chapter with the slug {args.chapter!r}", file=sys.stderr)
+                return 2
+            try:
+                outlines = read_opml(Path(args.file).read_bytes())
+            except OSError as exc:
+                print(f"chapterbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+                return 2
+            except OpmlError as exc:
+                print(f"chapterbot: {args.file}: {exc}", file=sys.stderr)
+                return 1
+            now = utcnow()
+            added = sum(feeds.add_to_chapter(o.url, o.title, chapter.id, now) for o in outlines)
+            print(f"{added} feeds added to {chapter.name}, {len(outlines) - added} already there")
             return 0
     finally:
         app.close()

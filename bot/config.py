@@ -32,6 +32,8 @@ class Settings:
     matrix_user: str | None = None
     matrix_password: str | None = None
     matrix_access_token: str | None = None
+    # Feeds on the bot's own network (a self-hosted site on a LAN) are refused unless set.
+    feeds_allow_private: bool = False
 
     @property
     def telegram_configured(self) -> bool:
@@ -68,6 +70,7 @@ class Settings:
             matrix_user=get("MATRIX_USER"),
             matrix_password=get("MATRIX_PASSWORD"),
             matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
+            feeds_allow_private=get("FEEDS_ALLOW_PRIVATE") == "1",
         )
 
     def __repr__(self) -> str:
@@ -115,6 +118,14 @@ class ChapterSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """An organization-wide feed ([[feeds]] in the organization file): in every digest."""
+
+    url: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Organization:
     name: str
     default_language: str
@@ -126,6 +137,7 @@ class Organization:
     founding_threshold: int = 3
     # Where reminders happen when neither the member nor the chat has a place (IANA name).
     timezone: str = "UTC"
+    feeds: tuple[FeedSpec, ...] = ()
 
     def intro_for(self, language: str) -> str:
         return self.intro.get(language) or self.intro.get(self.default_language) or ""
@@ -214,6 +226,12 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise fail(f"timezone {timezone!r} is not an IANA name like 'Europe/Brussels'") from exc
+    feeds = []
+    for index, item in enumerate(raw.get("feeds", []), start=1):
+        url = str(item.get("url", "")).strip() if isinstance(item, dict) else ""
+        if not url.lower().startswith(("http://", "https://")):
+            raise fail(f"feed #{index} needs a url starting with https:// or http://")
+        feeds.append(FeedSpec(url=url, name=str(item.get("name", "")).strip()))
     return Organization(
         name=name,
         default_language=default_language,
@@ -224,6 +242,7 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         chapter_radius_km=radius,
         founding_threshold=threshold,
         timezone=timezone,
+        feeds=tuple(feeds),
     )
 
 

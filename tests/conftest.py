@@ -6,13 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.app import Application, build_application
 from bot.config import DEMO_ORG_FILE, Settings
+from tests.support.feed_server import FeedServer
 from tests.support.harness import Harness
 from tests.support.postgres import throwaway_database
 
@@ -115,6 +116,35 @@ def chapters_bot(
 
     settings = replace(
         make_settings(sqlite_url, locales_dir, cache_dir), org_file=write_chapters_org(tmp_path)
+    )
+    application = build_application(settings)
+    yield Harness(application)
+    application.close()
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    """The local web server of the feed tests (tests/support/feed_server.py)."""
+    server = FeedServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def feeds_bot(
+    sqlite_url: str, locales_dir: Path, cache_dir: Path, tmp_path: Path
+) -> Iterator[Harness]:
+    """The organization with organizers (olga for Brussels), allowed to fetch the feed server
+    on 127.0.0.1 as a self-hosted site would be (CHAPTERBOT_FEEDS_ALLOW_PRIVATE=1)."""
+    from dataclasses import replace
+
+    from tests.support.organizations import write_chapters_org
+
+    settings = replace(
+        make_settings(sqlite_url, locales_dir, cache_dir),
+        org_file=write_chapters_org(tmp_path),
+        feeds_allow_private=True,
     )
     application = build_application(settings)
     yield Harness(application)

@@ -85,3 +85,10 @@ def test_defaults_need_no_environment() -> None:
     assert settings.database_url.startswith("sqlite:///")
     assert settings.org_file == DEMO_ORG_FILE
     assert not settings.telegram_configured and not settings.matrix_configured
+
+
+@pytest.mark.parametrize(("value", "allowed"), [("1", True), ("0", False), ("yes", False)])
+def test_private_feed_addresses_are_allowed_only_when_asked(value: str, allowed: bool) -> None:
+    assert not Settings.from_env({}).feeds_allow_private
+    env = {"CHAPTERBOT_FEEDS_ALLOW_PRIVATE": value}
+    assert Settings.from_env(env).feeds_allow_private is allowed

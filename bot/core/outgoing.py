@@ -29,6 +29,8 @@ class Text:
     """Text in a small HTML subset: <b>, <i>, <a href>, <code>, <pre>. User text is escaped."""
 
     text: str
+    # A digest's many links would each want a preview card: platforms that draw them don't.
+    previews: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,15 @@ def all_routers() -> list[Router]:
         chapter_chats,
         chapters,
         connect,
+        digests,
+        feeds,
         general,
         onboarding,
         polls,
         privacy,
         profile,
         reminders,
+        stories,
     )
 
     return [
@@ -30,4 +33,7 @@ def all_routers() -> list[Router]:
         polls.router,
         connect.router,
         reminders.router,
+        feeds.router,
+        digests.router,
+        stories.router,
     ]

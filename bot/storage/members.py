@@ -13,11 +13,13 @@ from bot.storage.models import (
     AdapterState,
     Ballot,
     Chapter,
+    ChapterStory,
     ChapterWatch,
     Chat,
     ConnectCode,
     ConversationState,
     Delivery,
+    FeedSource,
     Identity,
     InvitedOrganizer,
     JoinRequest,
@@ -54,6 +56,8 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "adapterstate": ("platform_records",),
     "invitedorganizer": ("organizer_invitations",),
     "schedule": ("reminders",),
+    "feedsource": ("feeds_added",),
+    "chapterstory": ("stories",),
 }
 
 
@@ -202,6 +206,8 @@ class MemberRepository:
         )
         codes = self.session.exec(select(ConnectCode).where(ConnectCode.member_id == member_id))
         polls = self.session.exec(select(PollRecord).where(PollRecord.author_id == member_id))
+        feeds = self.session.exec(select(FeedSource).where(FeedSource.added_by == member_id))
+        stories = self.session.exec(select(ChapterStory).where(ChapterStory.author_id == member_id))
         founded = self.session.exec(select(Chapter).where(Chapter.founded_by == member_id))
         decided = self.session.exec(select(JoinRequest).where(JoinRequest.decided_by == member_id))
         accounts = {f"{i.platform}:{i.user_id}" for i in self.identities(member_id)}
@@ -224,6 +230,8 @@ class MemberRepository:
             "reminders": [r.model_dump(mode="json") for r in schedules],
             "polls_created": [p.model_dump(mode="json") for p in polls],
             "connect_codes": [c.model_dump(mode="json") for c in codes],
+            "feeds_added": [f.model_dump(mode="json") for f in feeds],
+            "stories": [s.model_dump(mode="json") for s in stories],
             # What others' records hold of them: only the parts that are about them.
             "chapters_founded": [
                 {"id": c.id, "name": c.name, "founded_by": c.founded_by} for c in founded
@@ -292,10 +300,15 @@ class MemberRepository:
         self.session.exec(
             update(Chapter).where(Chapter.founded_by == member_id).values(founded_by=None)
         )
+        # A feed they added stays with the chapter, no longer theirs.
+        self.session.exec(
+            update(FeedSource).where(FeedSource.added_by == member_id).values(added_by=None)
+        )
         self.session.exec(
             update(JoinRequest).where(JoinRequest.decided_by == member_id).values(decided_by=None)
         )
         self.session.flush()
+        self.session.exec(delete(ChapterStory).where(ChapterStory.author_id == member_id))
         tables = (
             ConnectCode,
             MessageAbout,

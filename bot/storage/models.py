@@ -400,3 +400,71 @@ class MessageAbout(SQLModel, table=True):
     member_id: int = Field(
         foreign_key="member.id", primary_key=True, index=True, ondelete="CASCADE"
     )
+
+
+class Feed(SQLModel, table=True):
+    """A blog's feed, fetched once per interval however many chapters use it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True)  # where it was found (after redirects)
+    title: str = Field(default="", max_length=300)
+    site_link: str | None = Field(default=None, max_length=2000)
+    # The organization file lists it: every member's organization-wide digest has it.
+    org_wide: bool = False
+    etag: str | None = Field(default=None, max_length=300)
+    last_modified: str | None = Field(default=None, max_length=100)
+    body_digest: str | None = Field(default=None, max_length=64)
+    next_fetch_at: datetime = Field(default_factory=utcnow, index=True)
+    last_ok_at: datetime | None = None
+    # Since when every fetch failed, how often, why; told: its adders were told once.
+    failing_since: datetime | None = None
+    failures: int = 0
+    last_error: str | None = Field(default=None, max_length=64)
+    failure_told: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FeedSource(SQLModel, table=True):
+    """A chapter that reads a feed (/feed add), and who added it there."""
+
+    __table_args__ = (UniqueConstraint("feed_id", "chapter_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True, ondelete="CASCADE")
+    chapter_id: int = Field(foreign_key="chapter.id", index=True, ondelete="CASCADE")
+    # Told privately when the feed keeps failing (its URL may carry a token); kept nameless
+    # once they are erased.
+    added_by: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FeedEntry(SQLModel, table=True):
+    """An entry seen in a feed. `quiet` ones were there before the feed was added: never shown."""
+
+    __table_args__ = (UniqueConstraint("feed_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=300)
+    link: str | None = Field(default=None, max_length=2000)
+    title: str = Field(default="", max_length=300)
+    summary: str = Field(default="", max_length=200)
+    published_at: datetime | None = None
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
+    quiet: bool = False
+
+
+class ChapterStory(SQLModel, table=True):
+    """What a chapter did, told by a member (/story): the author's data, gone with them.
+    Organizers approve it; approved stories go into the chapter's digests."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chapter_id: int = Field(foreign_key="chapter.id", index=True, ondelete="CASCADE")
+    author_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    text: str = Field(max_length=2000)
+    anonymous: bool = False
+    status: str = Field(default="pending", max_length=16)  # pending | approved | declined
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = Field(default=None, index=True)

@@ -18,6 +18,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    LinkPreviewOptions,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -205,6 +206,7 @@ class TelegramOutbox:
                 text=chunk,
                 parse_mode=ParseMode.HTML,
                 reply_markup=reply_markup,
+                **previews(message),
             )
         except CallFailed as failed:
             if not (
@@ -401,3 +403,11 @@ class TelegramOutbox:
             member_limit=1,  # one person, once: a forwarded link lets nobody else in
             expire_date=datetime.now(UTC) + INVITE_LIFETIME,
         )
+
+
+def previews(message: Outgoing) -> dict[str, LinkPreviewOptions]:
+    """Link previews off for text that asks so (a digest); the default otherwise."""
+    body = message.body
+    if isinstance(body, Text) and not body.previews:
+        return {"link_preview_options": LinkPreviewOptions(is_disabled=True)}
+    return {}
