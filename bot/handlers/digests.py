@@ -25,11 +25,12 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapter_admin import may_run
 from bot.handlers.reminders import chat_zone, member_zone
-from bot.handlers.stories import approved_since, signature
+from bot.handlers.stories import for_digest, signature
 from bot.i18n.catalog import N_
 from bot.i18n.schedule_words import describe
 from bot.i18n.when_input import Unreadable, read_when
 from bot.scheduling.rules import CRON, Rule, next_occurrence, shortest_gap
+from bot.storage.conversations import ConversationRepository
 from bot.storage.feeds import aware
 from bot.storage.memberships import MembershipRepository
 from bot.storage.models import Chat, Feed, FeedEntry, FeedSource, Member, Schedule, utcnow
@@ -200,8 +201,10 @@ def render(voice: Voice, groups: Groups, stories: Sequence[tuple[str, str]] = ()
     return Markup("\n\n".join(paragraphs))
 
 
-def chat_voice(services: Services, chat: Chat | None, zone: str) -> Voice:
-    language = (chat.language if chat else None) or services.organization.default_language
+def chat_voice(services: Services, session: Session, chat: Chat | None, zone: str) -> Voice:
+    language = ConversationRepository(session).chat_language(
+        chat, services.organization.default_language
+    )
     return Voice(services.catalogs.translator(language), zone)
 
 
@@ -222,7 +225,7 @@ def readers(
     ).first()
     if chat is None or chat.chapter_id is None:
         return None
-    return chat_voice(services, chat, schedule.timezone), [chat.chapter_id]
+    return chat_voice(services, session, chat, schedule.timezone), [chat.chapter_id]
 
 
 def compose(
@@ -236,7 +239,7 @@ def compose(
     voice, chapter_ids = found
     groups, last = new_entries(session, chapter_ids, int(schedule.payload.get("after", 0)))
     since = schedule.payload.get("stories_since")
-    stories = approved_since(session, chapter_ids, datetime.fromisoformat(since) if since else None)
+    stories = for_digest(session, chapter_ids, datetime.fromisoformat(since) if since else None)
     if not groups and not stories:
         return None
     told = [(story.text, signature(voice, session, story)) for story in stories]

@@ -58,6 +58,9 @@ def chapter_of_author(conv: Conversation) -> Chapter | None:
     return None
 
 
+OTHER_CHAPTERS_STORIES = 5
+
+
 def signature(voice: Voice, session: Session, story: ChapterStory) -> str:
     chapter = session.get(Chapter, story.chapter_id)
     author = session.get(Member, story.author_id)
@@ -207,15 +210,27 @@ async def stories_command(conv: Conversation, command: CommandMessage) -> None:
 
 
 def approved_since(
-    session: Session, chapter_ids: list[int], since: datetime | None
+    session: Session, chapter_ids: list[int] | None, since: datetime | None
 ) -> list[ChapterStory]:
-    """The chapters' stories approved after `since`, oldest first (for their digests)."""
-    query = select(ChapterStory).where(
-        col(ChapterStory.chapter_id).in_(chapter_ids), ChapterStory.status == APPROVED
-    )
+    """Stories approved after `since`, oldest first: of these chapters, or of every chapter
+    (None), for the digests."""
+    query = select(ChapterStory).where(ChapterStory.status == APPROVED)
+    if chapter_ids is not None:
+        query = query.where(col(ChapterStory.chapter_id).in_(chapter_ids))
     if since is not None:
         query = query.where(col(ChapterStory.decided_at) > since)
     return list(session.exec(query.order_by(col(ChapterStory.decided_at))))
+
+
+def for_digest(
+    session: Session, chapter_ids: list[int], since: datetime | None
+) -> list[ChapterStory]:
+    """What a digest tells: every new story of its own chapters, then the organization's
+    latest from other chapters (a few: the whole organization is many chapters)."""
+    stories = approved_since(session, None, since)
+    own = [s for s in stories if s.chapter_id in chapter_ids]
+    others = [s for s in stories if s.chapter_id not in chapter_ids][-OTHER_CHAPTERS_STORIES:]
+    return own + others
 
 
 def recent(session: Session, chapter_id: int) -> list[ChapterStory]:

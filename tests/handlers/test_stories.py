@@ -111,3 +111,17 @@ async def test_stories_are_the_authors_data(feeds_bot: Harness) -> None:
         assert [s["text"] for s in exported["stories"]] == [SOUP]
         MemberRepository(session).erase(nina)
     assert stories(bot) == []
+
+
+async def test_stories_of_other_chapters_reach_every_chapters_digest(
+    feeds_bot: Harness, clock: time_machine.Coordinates
+) -> None:
+    bot = feeds_bot
+    await linked_group(bot)  # Olga's Brussels chat; Gert organizes Ghent
+    await bot.say_in_group("/digest", member="olga", chat=GROUP)
+    reply = await bot.say("/story We planted forty trees by the Leie.", member="gert", lang="nl")
+    assert reply.messages  # an organizer's own story is published at once
+    assert fire(bot, MONDAY, clock) == 1
+    (message,) = (await bot.inbox("olga", chat=GROUP)).messages
+    assert "We planted forty trees by the Leie." in message.body.text
+    assert "Ghent" in message.body.text  # signed with its chapter
