@@ -150,16 +150,19 @@ async def add(conv: Conversation, chapter: Chapter, url: str) -> None:
     if url is None:
         conv.reply(Markup(f"{reason_words(conv, FeedError(Reason.NOT_A_URL))}\n{usage(conv)}"))
         return
-    # Before any entry is stored: the chapter's chats' next digests start from here.
-    ensure_chapter_schedules(conv.services, conv.session, chapter.id)
     existing = feeds.by_url(url)
     if existing is None:
+        # The network first, before this turn writes anything: a write would hold the
+        # database's write lock (SQLite's is one for everyone) for as long as the fetch.
         try:
             async with fetcher_for(conv.services) as fetcher:
                 result, parsed = await find_feed(fetcher, url)
         except FeedError as error:
             conv.reply(Markup(f"{reason_words(conv, error)}\n{usage(conv)}"))
             return
+    # Before any entry is stored: the chapter's chats' next digests start from here.
+    ensure_chapter_schedules(conv.services, conv.session, chapter.id)
+    if existing is None:
         existing = feeds.by_url(result.url)
         if existing is None:
             now = utcnow()
