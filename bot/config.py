@@ -6,7 +6,9 @@ import os
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n.locale import SUPPORTED_LANGUAGES
@@ -137,6 +139,8 @@ class Organization:
     founding_threshold: int = 3
     # Where reminders happen when neither the member nor the chat has a place (IANA name).
     timezone: str = "UTC"
+    # When a chapter chat's digest comes unless its organizers choose (a rule, as stored).
+    digest_rule: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_DIGEST_RULE))
     feeds: tuple[FeedSpec, ...] = ()
 
     def intro_for(self, language: str) -> str:
@@ -226,6 +230,7 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise fail(f"timezone {timezone!r} is not an IANA name like 'Europe/Brussels'") from exc
+    digest_rule = parse_digest(org.get("digest", DEFAULT_DIGEST), fail)
     feeds = []
     for index, item in enumerate(raw.get("feeds", []), start=1):
         url = str(item.get("url", "")).strip() if isinstance(item, dict) else ""
@@ -242,8 +247,35 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         chapter_radius_km=radius,
         founding_threshold=threshold,
         timezone=timezone,
+        digest_rule=digest_rule,
         feeds=tuple(feeds),
     )
+
+
+DEFAULT_DIGEST = "every monday at 9:00"
+DEFAULT_DIGEST_RULE = {
+    "type": "cron", "minute": "0", "hour": "9", "day": "*", "month": "*",
+    "day_of_week": "mon", "every_weeks": 1,
+}  # fmt: skip
+
+
+def parse_digest(phrase: object, fail: Any) -> dict[str, Any]:
+    """`digest = "every monday at 9:00"` (any phrase /remind reads that repeats)."""
+    from bot.i18n.when_input import Unreadable, read_when
+
+    try:
+        when = read_when(str(phrase), "UTC", datetime.now(UTC))
+    except Unreadable as exc:
+        raise fail(
+            f"digest {phrase!r} is not a time I can read, e.g. 'every monday at 9:00'"
+        ) from exc
+    if not when.rule.repeats or when.evening is not None:
+        raise fail(
+            f"digest {phrase!r} must repeat at an unmistakable hour, e.g. 'every monday at 9:00'"
+        )
+    rule = when.rule.to_dict()
+    rule.pop("until", None)
+    return rule
 
 
 def slugify(text: str) -> str:

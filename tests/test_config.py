@@ -50,6 +50,9 @@ def test_demo_organization_is_complete() -> None:
             },
             "appears twice",
         ),
+        ({"organization": {"name": "X", "digest": "whenever"}}, "not a time I can read"),
+        ({"organization": {"name": "X", "digest": "tomorrow at 9:00"}}, "must repeat"),
+        ({"organization": {"name": "X", "timezone": "Mars/Olympus"}}, "IANA"),
     ],
 )
 def test_bad_organization_files_say_what_is_wrong(raw: dict, message: str) -> None:
@@ -92,3 +95,10 @@ def test_private_feed_addresses_are_allowed_only_when_asked(value: str, allowed:
     assert not Settings.from_env({}).feeds_allow_private
     env = {"CHAPTERBOT_FEEDS_ALLOW_PRIVATE": value}
     assert Settings.from_env(env).feeds_allow_private is allowed
+
+
+def test_the_digest_rule_comes_from_the_organization_file() -> None:
+    default = parse_organization({"organization": {"name": "X"}})
+    assert (default.digest_rule["day_of_week"], default.digest_rule["hour"]) == ("mon", "9")
+    chosen = parse_organization({"organization": {"name": "X", "digest": "chaque vendredi à 17h"}})
+    assert (chosen.digest_rule["day_of_week"], chosen.digest_rule["hour"]) == ("fri", "17")

@@ -29,7 +29,7 @@ from bot.handlers.stories import for_digest, signature
 from bot.i18n.catalog import N_
 from bot.i18n.schedule_words import describe
 from bot.i18n.when_input import Unreadable, read_when
-from bot.scheduling.rules import CRON, Rule, next_occurrence, shortest_gap
+from bot.scheduling.rules import Rule, next_occurrence, shortest_gap
 from bot.storage.conversations import ConversationRepository
 from bot.storage.feeds import aware
 from bot.storage.memberships import MembershipRepository
@@ -51,8 +51,12 @@ SHORTHANDS = {
     "hebdomadaire": "chaque",
     "wekelijks": "elke",
 }
-# Mondays at 09:00 in the chat's zone.
-DEFAULT_RULE = Rule(CRON, minute="0", hour="9", day_of_week="mon")
+
+
+def default_rule(services: Services) -> Rule:
+    """The organization's digest rule (`digest` in its file; Mondays at 09:00 by default),
+    in the chat's zone."""
+    return Rule.from_dict(services.organization.digest_rule)
 
 
 def digest_key(chat: Chat) -> str:
@@ -74,15 +78,16 @@ def ensure_schedule(services: Services, session: Session, chat: Chat) -> Schedul
     if schedule is not None:
         return schedule
     zone = chat_zone(services, session, chat)
+    rule = default_rule(services)
     schedule = Schedule(
         kind=DIGEST,
         key=digest_key(chat),
         platform=chat.platform,
         chat_id=chat.chat_id,
-        rule=DEFAULT_RULE.to_dict(),
+        rule=rule.to_dict(),
         timezone=zone,
         payload={"after": latest_entry_id(session)},
-        next_at=next_occurrence(DEFAULT_RULE, zone, utcnow()),
+        next_at=next_occurrence(rule, zone, utcnow()),
     )
     return schedules.add(schedule)
 
@@ -102,7 +107,7 @@ def ensure_personal(conv: Conversation) -> Schedule:
             created_by=conv.member.id,
             platform=conv.chat_ref.platform,
             chat_id=conv.chat_ref.chat_id,
-            rule=DEFAULT_RULE.to_dict(),
+            rule=default_rule(conv.services).to_dict(),
             timezone=member_zone(conv.services, conv.member),
             payload={"after": latest_entry_id(conv.session)},
             status=PAUSED,
