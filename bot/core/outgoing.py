@@ -83,12 +83,14 @@ class OpenPrivateChat:
     """In a group: point the member to their private conversation with the bot.
 
     Adapters add what the platform offers (a deep link button on Telegram); `start` is the
-    payload the private conversation begins with.
+    payload the private conversation begins with. `shared`: the message is meant to be
+    forwarded (an invitation), so the link or the words to send are shown in the text too.
     """
 
     text: str
     button_label: str
     start: str = ""
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ def all_routers() -> list[Router]:
         connect,
         general,
         onboarding,
+        outreach,
         polls,
         privacy,
         profile,
@@ -30,4 +31,5 @@ def all_routers() -> list[Router]:
         polls.router,
         connect.router,
         reminders.router,
+        outreach.router,
     ]

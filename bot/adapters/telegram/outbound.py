@@ -278,7 +278,9 @@ class TelegramOutbox:
         if body.start and _START_PAYLOAD.match(body.start):
             url += f"?start={body.start}"
         button = InlineKeyboardButton(to_plain(body.button_label), url=url)
-        await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))
+        # A message to forward shows its link too: a button may not survive copying.
+        text = f"{body.text}\n{url}" if body.shared else body.text
+        await self._send_text(chat_id, text, message, InlineKeyboardMarkup([[button]]))
 
     async def _poll(self, chat_id: int | str, body: Poll, message: Outgoing) -> None:
         """A named poll is Telegram's own, not anonymous (the core needs each voter's

@@ -29,6 +29,8 @@ def html_to_plain(text: str) -> str:
 
 def render(message: Outgoing) -> str:
     body = message.body
+    if isinstance(body, OpenPrivateChat) and body.shared and body.start:
+        return f"{html_to_plain(body.text)}\n/start {body.start}"
     if isinstance(body, Text | AskLocation | OpenPrivateChat | Invite):
         return html_to_plain(body.text)
     if isinstance(body, ClosePoll):
