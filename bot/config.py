@@ -124,6 +124,8 @@ class Organization:
     chapters: tuple[ChapterSpec, ...]
     chapter_radius_km: float = 50.0
     founding_threshold: int = 3
+    # The monthly outreach nudge's day, as cron fields: "first monday" → day 1-7, mon.
+    nudge_day: tuple[str, str] = ("1-7", "mon")
     # Where reminders happen when neither the member nor the chat has a place (IANA name).
     timezone: str = "UTC"
 
@@ -214,7 +216,11 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise fail(f"timezone {timezone!r} is not an IANA name like 'Europe/Brussels'") from exc
+    nudge_day = parse_nudge_day(str(org.get("nudge_day", "first monday")))
+    if nudge_day is None:
+        raise fail("nudge_day must look like 'first monday' (first to fourth, a weekday)")
     return Organization(
+        nudge_day=nudge_day,
         name=name,
         default_language=default_language,
         intro=intro,
@@ -225,6 +231,19 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         founding_threshold=threshold,
         timezone=timezone,
     )
+
+
+_ORDINALS = {"first": "1-7", "second": "8-14", "third": "15-21", "fourth": "22-28"}
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_nudge_day(text: str) -> tuple[str, str] | None:
+    """'first monday' → ('1-7', 'mon'): the days of the month and the weekday, as cron has
+    them (both must match)."""
+    words = text.lower().split()
+    if len(words) != 2 or words[0] not in _ORDINALS or words[1] not in _WEEKDAYS:
+        return None
+    return _ORDINALS[words[0]], words[1][:3]
 
 
 def slugify(text: str) -> str:

@@ -12,6 +12,7 @@ def all_routers() -> list[Router]:
         chapters,
         connect,
         general,
+        nudges,
         onboarding,
         outreach,
         polls,
@@ -32,4 +33,5 @@ def all_routers() -> list[Router]:
         connect.router,
         reminders.router,
         outreach.router,
+        nudges.router,
     ]

@@ -24,6 +24,7 @@ from bot.storage.models import (
     MemberInterest,
     Membership,
     MessageAbout,
+    NudgeState,
     OutreachEntry,
     PendingAction,
     PollRecord,
@@ -58,6 +59,7 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "outreachentry": ("outreach_logged",),
     "invitationcode": ("invitation_code",),
     "recruitment": ("people_you_invited", "your_invitation"),
+    "nudgestate": ("outreach_nudges",),
 }
 
 # Built once: every incoming message runs it, and building a statement costs more than
@@ -235,6 +237,7 @@ class MemberRepository:
         )
         invited = self.session.exec(select(Recruitment).where(Recruitment.inviter_id == member_id))
         came = self.session.exec(select(Recruitment).where(Recruitment.newcomer_id == member_id))
+        nudged = self.session.get(NudgeState, member_id)
         return {
             "outreach_logged": [e.model_dump(mode="json") for e in entries],
             "invitation_code": [c.model_dump(mode="json") for c in codes],
@@ -243,6 +246,7 @@ class MemberRepository:
                 r.model_dump(mode="json", exclude={"newcomer_id"}) for r in invited
             ],
             "your_invitation": [r.model_dump(mode="json", exclude={"inviter_id"}) for r in came],
+            "outreach_nudges": [nudged.model_dump(mode="json")] if nudged else [],
         }
 
     def _messages_about(self, member_id: int) -> list[dict[str, Any]]:
@@ -310,6 +314,7 @@ class MemberRepository:
         )
         self.session.flush()
         tables = (
+            NudgeState,
             InvitationCode,
             ConnectCode,
             MessageAbout,

@@ -19,6 +19,7 @@ from bot.storage.models import (
     MemberInterest,
     Membership,
     MessageAbout,
+    NudgeState,
     OutreachEntry,
     PendingAction,
     PollVoter,
@@ -146,6 +147,17 @@ def _merge_outreach(session: Session, keep_id: int, gone_id: int) -> None:
     session.exec(
         update(OutreachEntry).where(OutreachEntry.member_id == gone_id).values(member_id=keep_id)
     )
+    # The nudge budget: the latest nudge of either account counts for both.
+    kept, other = session.get(NudgeState, keep_id), session.get(NudgeState, gone_id)
+    if other is not None:
+        latest = max(
+            (s.last_nudged_at for s in (kept, other) if s and s.last_nudged_at), default=None
+        )
+        session.delete(other)
+        session.flush()
+        kept = kept or NudgeState(member_id=keep_id)
+        kept.last_nudged_at = latest
+        session.add(kept)
     if session.exec(select(InvitationCode).where(InvitationCode.member_id == keep_id)).first():
         session.exec(delete(InvitationCode).where(InvitationCode.member_id == gone_id))
     else:

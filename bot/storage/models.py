@@ -445,3 +445,11 @@ class Recruitment(SQLModel, table=True):
     # The newcomer agreed that the inviter may hear their first name.
     name_shared: bool = False
     joined_at: datetime = Field(default_factory=utcnow)
+
+
+class NudgeState(SQLModel, table=True):
+    """When a member was last sent an outreach nudge: the 7-day budget is read here where
+    nudges are written."""
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    last_nudged_at: datetime | None = None

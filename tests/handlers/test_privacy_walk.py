@@ -16,7 +16,7 @@ from sqlmodel import select as sqlmodel_select
 from bot.core.events import PollVote
 from bot.storage.adapter_state import AdapterStateRepository
 from bot.storage.members import EXPORT_SECTIONS
-from bot.storage.models import OutreachEntry, Recruitment
+from bot.storage.models import NudgeState, OutreachEntry, Recruitment, utcnow
 from bot.storage.outreach import OutreachRepository
 from tests.handlers.test_chapters import meet_organizers, request_brussels
 from tests.handlers.test_connect import code_in, say_on
@@ -125,6 +125,7 @@ async def nina_s_life(bot: Harness) -> None:
         nina = bot.member(USER)
         assert olga is not None and nina is not None
         OutreachRepository(session).credit(olga.id, nina.id, None, True)
+        session.add(NudgeState(member_id=nina.id, last_nudged_at=utcnow()))
     with bot.app.services.database.session() as session:
         AdapterStateRepository(session).set(
             "matrix", "room:!dm:example.org", {"kind": "direct", "inviter": MATRIX_ID}
@@ -147,7 +148,7 @@ async def test_mydata_shows_every_row_about_a_member_and_forget_leaves_none(
     tables = {table for table, _row, _hits in before}
     # The scenario reaches the tables where a member's traces hide.
     assert {"delivery", "messageabout", "adapterstate", "poll", "connectcode"} <= tables
-    assert {"outreachentry", "invitationcode", "recruitment"} <= tables
+    assert {"outreachentry", "invitationcode", "recruitment", "nudgestate"} <= tables
 
     reply = await bot.say("/mydata", member=USER, lang=lang)
     export = json.loads(reply.texts[-1].split("\n", 1)[1])

@@ -1,4 +1,4 @@
-"""outreach: logged conversations, personal invitation codes, recruitments
+"""outreach: logged conversations, personal invitation codes, recruitments, nudge budget
 
 Revision ID: 0012
 Revises: 0008
@@ -60,9 +60,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_recruitment_chapter_id", "recruitment", ["chapter_id"], unique=False)
     op.create_index("ix_recruitment_inviter_id", "recruitment", ["inviter_id"], unique=False)
+    op.create_table(
+        "nudgestate",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("last_nudged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("member_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("nudgestate")
     op.drop_index("ix_recruitment_inviter_id", table_name="recruitment")
     op.drop_index("ix_recruitment_chapter_id", table_name="recruitment")
     op.drop_table("recruitment")
