@@ -43,6 +43,8 @@ EARLIEST_ZONE = "Pacific/Kiritimati"
 WINDOW_START = time(10, 0)
 WINDOW_MINUTES = 9 * 60
 BUDGET = timedelta(days=7)
+# Quiet hours in the member's zone: a nudge due then waits for their end.
+QUIET_FROM, QUIET_UNTIL = time(21, 0), time(9, 0)
 
 
 def monthly_rule(services: Services) -> Rule:
@@ -79,6 +81,15 @@ def due_for(member: Member, nudge_day: datetime, fallback_zone: str) -> datetime
     tz = zone(member.timezone or fallback_zone)
     local = datetime.combine(nudge_day.date(), WINDOW_START) + slot(member.id or 0)
     return place(local, tz).astimezone(UTC)
+
+
+def after_quiet_hours(due: datetime, timezone: str) -> datetime:
+    tz = zone(timezone)
+    local = due.astimezone(tz).replace(tzinfo=None)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return due
+    day = local.date() + timedelta(days=1) if local.time() >= QUIET_FROM else local.date()
+    return place(datetime.combine(day, QUIET_UNTIL), tz).astimezone(UTC)
 
 
 @dataclass
@@ -121,6 +132,7 @@ def write_nudge(
 ) -> bool:
     """One member's nudge, due at `due`, unless the 7-day budget is spent."""
     assert member.id is not None
+    due = after_quiet_hours(due, member.timezone or services.organization.timezone)
     state = session.get(NudgeState, member.id)
     if state and state.last_nudged_at and due - _aware(state.last_nudged_at) < BUDGET:
         counted.over_budget += 1

@@ -191,3 +191,24 @@ async def test_a_member_who_already_logged_this_month_is_thanked_with_the_chapte
     clock.move_to(datetime(2026, 12, 7, 19, 0, tzinfo=UTC))
     reply = await bot.inbox("nina")
     assert thanks in reply.text and chapter_words in reply.text
+
+
+async def test_a_nudge_due_in_quiet_hours_waits_for_the_morning(
+    chapters_bot: Harness, clock: time_machine.Coordinates
+) -> None:
+    bot = chapters_bot
+    await bot.onboard("nina")
+    accept_nudges(bot, "nina")
+    keep(bot)
+    fire(bot, FIRING, clock)
+    clock.move_to(datetime(2026, 12, 7, 21, 30, tzinfo=UTC))  # 22:30 in Brussels
+    nudge = await bot.inbox("nina")
+    reply = await bot.press(nudge.choice.prompt_id, "week", member="nina")
+    assert "December 14" in reply.text
+    fire(bot, datetime(2026, 12, 14, 21, 30, 1, tzinfo=UTC), clock)
+    [again] = [d for d in nudges(bot).values() if aware(d.due_at) > FIRING + timedelta(days=2)]
+    local = aware(again.due_at).astimezone(BRUSSELS)
+    assert local.replace(tzinfo=None) == datetime(2026, 12, 15, 9, 0)
+    assert (await bot.inbox("nina")).texts == []  # not at 22:30
+    clock.move_to(datetime(2026, 12, 15, 8, 0, 1, tzinfo=UTC))
+    assert "Outreach time" in (await bot.inbox("nina")).text
