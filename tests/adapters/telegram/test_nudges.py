@@ -13,7 +13,7 @@ from bot.handlers.nudges import AGAIN
 from bot.scheduling.clock import Clock
 from bot.scheduling.rules import once
 from bot.storage.members import MemberRepository
-from bot.storage.models import Member, OutreachEntry, Schedule, utcnow
+from bot.storage.models import Member, NudgeState, OutreachEntry, Schedule, utcnow
 from bot.storage.schedules import ScheduleRepository
 from tests.adapters.telegram.conftest import buttons
 from tests.support.fake_telegram import FakeTelegram
@@ -27,6 +27,13 @@ def nudge_soon(app: Application, user_id: int) -> None:
         member.nudges, member.onboarded_at = "monthly", utcnow()
         session.add(member)
         at = utcnow() + timedelta(seconds=1)
+        # Quiet hours well away from now, whatever the hour the test runs at.
+        hour = at.hour
+        session.add(
+            NudgeState(
+                member_id=member.id, quiet_from=(hour + 12) % 24, quiet_until=(hour + 13) % 24
+            )
+        )
         ScheduleRepository(session).add(
             Schedule(kind=AGAIN, owner_id=member.id, rule=once(at).to_dict(), next_at=at)
         )

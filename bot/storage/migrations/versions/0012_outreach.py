@@ -64,6 +64,9 @@ def upgrade() -> None:
         "nudgestate",
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("last_nudged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("quiet_from", sa.Integer(), nullable=True),
+        sa.Column("quiet_until", sa.Integer(), nullable=True),
+        sa.Column("snoozed_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("member_id"),
     )
