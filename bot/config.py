@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n.locale import SUPPORTED_LANGUAGES
@@ -115,6 +117,20 @@ class ChapterSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestone:
+    """A goal of the organization's own arithmetic: so many members, and so many chapters
+    with at least min_members."""
+
+    name: dict[str, str]
+    members: int = 0
+    chapters: int = 0
+    min_members: int = 0
+
+    def name_for(self, language: str) -> str:
+        return self.name.get(language) or self.name.get("en") or next(iter(self.name.values()))
+
+
+@dataclass(frozen=True, slots=True)
 class Organization:
     name: str
     default_language: str
@@ -126,6 +142,7 @@ class Organization:
     founding_threshold: int = 3
     # The monthly outreach nudge's day, as cron fields: "first monday" → day 1-7, mon.
     nudge_day: tuple[str, str] = ("1-7", "mon")
+    milestones: tuple[Milestone, ...] = ()
     # Where reminders happen when neither the member nor the chat has a place (IANA name).
     timezone: str = "UTC"
 
@@ -219,7 +236,9 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
     nudge_day = parse_nudge_day(str(org.get("nudge_day", "first monday")))
     if nudge_day is None:
         raise fail("nudge_day must look like 'first monday' (first to fourth, a weekday)")
+    milestones = tuple(parse_milestone(m, fail) for m in raw.get("milestones", []))
     return Organization(
+        milestones=milestones,
         nudge_day=nudge_day,
         name=name,
         default_language=default_language,
@@ -231,6 +250,22 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         founding_threshold=threshold,
         timezone=timezone,
     )
+
+
+def parse_milestone(raw: Any, fail: Callable[[str], ConfigError]) -> Milestone:
+    if not isinstance(raw, dict):
+        raise fail("each [[milestones]] needs a name and numbers")
+    name = raw.get("name")
+    names = {"en": name} if isinstance(name, str) else name
+    if not isinstance(names, dict) or not names:
+        raise fail("each [[milestones]] needs a name (a text, or one per language)")
+    try:
+        numbers = {k: int(raw.get(k, 0)) for k in ("members", "chapters", "min_members")}
+    except (TypeError, ValueError) as exc:
+        raise fail("a milestone's members, chapters and min_members must be numbers") from exc
+    if (not numbers["members"] and not numbers["chapters"]) or min(numbers.values()) < 0:
+        raise fail("a milestone needs members or chapters to count")
+    return Milestone(name={str(k): str(v) for k, v in names.items()}, **numbers)
 
 
 _ORDINALS = {"first": "1-7", "second": "8-14", "third": "15-21", "fourth": "22-28"}

@@ -47,6 +47,12 @@ def test_the_nudge_day_becomes_cron_fields() -> None:
             "out of range",
         ),
         ({"organization": {"name": "X", "nudge_day": "monday"}}, "nudge_day"),
+        ({"organization": {"name": "X"}, "milestones": [{"members": 10}]}, "needs a name"),
+        ({"organization": {"name": "X"}, "milestones": [{"name": "M"}]}, "members or chapters"),
+        (
+            {"organization": {"name": "X"}, "milestones": [{"name": "M", "members": "many"}]},
+            "numbers",
+        ),
         ({"organization": {"name": "X", "nudge_day": "fifth friday"}}, "nudge_day"),
         (
             {
