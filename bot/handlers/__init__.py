@@ -13,6 +13,7 @@ def all_routers() -> list[Router]:
         chapters,
         connect,
         general,
+        monthly_report,
         nudges,
         onboarding,
         outreach,
@@ -36,4 +37,5 @@ def all_routers() -> list[Router]:
         outreach.router,
         nudges.router,
         chapter_nudges.router,
+        monthly_report.router,
     ]

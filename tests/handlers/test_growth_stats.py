@@ -14,9 +14,20 @@ import time_machine
 from sqlmodel import select
 
 from bot.app import build_application
-from bot.storage.models import Member, Membership, PollRecord, PollVoter, Recruitment
+from bot.handlers.monthly_report import REPORT, keep_report
+from bot.scheduling.clock import Clock
+from bot.storage.models import (
+    Member,
+    Membership,
+    PollRecord,
+    PollVoter,
+    Recruitment,
+    Schedule,
+    utcnow,
+)
 from tests.conftest import make_settings
 from tests.handlers.test_chapters import chapter
+from tests.handlers.test_nudges import aware
 from tests.handlers.test_polls import GROUP, linked_group
 from tests.support.harness import Harness
 from tests.support.organizations import CHAPTERS_ORG
@@ -145,3 +156,35 @@ async def test_stats_all_shows_the_organization_and_its_milestones(
         # 3 more at one a month: March; doubling 7 → 14 ≥ 10 takes one month: January.
         assert "reaches 10 members around March 2027" in text
         assert "we would double each month: 10 members around January 2027" in text
+
+
+async def test_organizers_get_last_month_s_report_on_the_first(growth_bot: Harness) -> None:
+    bot = growth_bot
+    await a_chapter_s_year(bot)
+    await bot.inbox("olga")
+    await bot.inbox("gert")
+    with bot.app.services.database.session() as session:
+        keep_report(bot.app.services, session)
+    with bot.app.services.database.session() as session:
+        [schedule] = session.exec(select(Schedule).where(Schedule.kind == REPORT)).all()
+        assert aware(schedule.next_at) == datetime(2027, 1, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(datetime(2027, 1, 1, 9, 0, 1, tzinfo=UTC), tick=False):
+        Clock.for_router(bot.app.services, bot.app.dispatcher.router).fire_due(utcnow())
+        report = (await bot.inbox("olga")).text
+        ghent = (await bot.inbox("gert")).text
+        assert (await bot.inbox("nina")).texts == []  # organizers only
+    for line in (
+        "Brussels in December 2026",
+        "5 members",
+        "New members: 1 (the month before: 1)",
+        "Conversations logged: 5 (the month before: 1)",
+        "Recruited through invitations: 1",
+        "Voted in a poll: 1",
+        "Logged outreach: 2",
+        "Invited someone who joined: 1",
+        "Nothing yet: 2",
+        # Jan (October), Lou (November), Max (December): one a month.
+        "Trend (new members a month over the last three months): 1",
+    ):
+        assert line in report, line
+    assert "Ghent in december 2026" in ghent and "1 lid" in ghent  # Gert reads Dutch
