@@ -34,6 +34,8 @@ class Settings:
     matrix_user: str | None = None
     matrix_password: str | None = None
     matrix_access_token: str | None = None
+    # Files the bot writes besides its database (the terminal's growth charts).
+    data_dir: Path = Path("var")
 
     @property
     def telegram_configured(self) -> bool:
@@ -70,6 +72,7 @@ class Settings:
             matrix_user=get("MATRIX_USER"),
             matrix_password=get("MATRIX_PASSWORD"),
             matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
+            data_dir=data_dir,
         )
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ def all_routers() -> list[Router]:
         chapters,
         connect,
         general,
+        growth_chart,
         monthly_report,
         nudges,
         onboarding,
@@ -38,4 +39,5 @@ def all_routers() -> list[Router]:
         nudges.router,
         chapter_nudges.router,
         monthly_report.router,
+        growth_chart.router,
     ]

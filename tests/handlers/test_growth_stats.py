@@ -14,6 +14,7 @@ import time_machine
 from sqlmodel import select
 
 from bot.app import build_application
+from bot.core.outgoing import Image
 from bot.handlers.monthly_report import REPORT, keep_report
 from bot.scheduling.clock import Clock
 from bot.storage.models import (
@@ -188,3 +189,59 @@ async def test_organizers_get_last_month_s_report_on_the_first(growth_bot: Harne
     ):
         assert line in report, line
     assert "Ghent in december 2026" in ghent and "1 lid" in ghent  # Gert reads Dutch
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "month"),
+    [("en", "Growth of Brussels", "Dec 2026"), ("fr", "Croissance : Brussels", "déc."),
+     ("nl", "Groei van Brussels", "dec 2026")],
+)  # fmt: skip
+async def test_growth_is_a_png_in_the_reader_s_language(
+    growth_bot: Harness, lang: str, title: str, month: str
+) -> None:
+    bot = growth_bot
+    await a_chapter_s_year(bot)
+    with bot.app.services.database.session() as session:
+        nina = session.get(Member, bot.member("nina").id)
+        nina.language = lang
+        session.add(nina)
+    reply = await bot.say("/growth", member="nina")
+    [image] = [m.body for m in reply.messages if isinstance(m.body, Image)]
+    png = image.png
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (800, 450)
+    assert title in reply.text.replace("\xa0", " ")
+    assert month in image.alt and "5" in image.alt
+    # The sparkline of 1, 1, 2, 3, 4, 5 members: steps of (v - 1) / 4 × 7 = 0, 0, 2, 4, 5, 7.
+    assert image.text == "▁▁▃▅▆█ 1 → 5"
+    reply = await bot.say("/growth all", member="nina")
+    assert any(isinstance(m.body, Image) for m in reply.messages)
+
+
+async def test_growth_without_a_chapter_points_to_growth_all(growth_bot: Harness) -> None:
+    bot = growth_bot
+    await bot.onboard("zed")
+    reply = await bot.say("/growth", member="zed")
+    assert "/growth all" in reply.text and not any(
+        isinstance(m.body, Image) for m in reply.messages
+    )
+
+
+async def test_the_terminal_saves_the_picture_and_prints_its_path(tmp_path: Path) -> None:
+    import io
+
+    from bot.adapters.terminal.chat import TerminalOutbox
+    from bot.charts import GrowthChart, growth_png
+    from bot.core.events import ChatRef
+    from bot.core.outgoing import Outgoing
+
+    png = growth_png(GrowthChart("T", "M", ["a", "b"], [1, 2], [2, 3], "so far", "pace"))
+    out = io.StringIO()
+    message = Outgoing(
+        ChatRef("terminal", "dm:x"), Image.of(png, "alt", "<b>Growth</b>", "▁█ 1 → 2")
+    )
+    await TerminalOutbox(out, tmp_path).send(message)
+    printed = out.getvalue().strip().splitlines()
+    assert printed[:2] == ["Growth", "▁█ 1 → 2"]
+    assert Path(printed[2]).read_bytes() == png and Path(printed[2]).parent == tmp_path

@@ -9,6 +9,7 @@ from bot.core.outgoing import (
     AskLocation,
     Choice,
     ClosePoll,
+    Image,
     Invite,
     OpenPrivateChat,
     Outgoing,
@@ -33,6 +34,8 @@ def render(message: Outgoing) -> str:
         return f"{html_to_plain(body.text)}\n/start {body.start}"
     if isinstance(body, Text | AskLocation | OpenPrivateChat | Invite):
         return html_to_plain(body.text)
+    if isinstance(body, Image):
+        return f"{html_to_plain(body.caption)}\n{body.text}"
     if isinstance(body, ClosePoll):
         return ""  # nothing to stop in a terminal: the results follow as text
     if isinstance(body, Choice | Poll):
