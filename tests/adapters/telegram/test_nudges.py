@@ -19,10 +19,10 @@ from tests.adapters.telegram.conftest import buttons
 from tests.support.fake_telegram import FakeTelegram
 
 
-def nudge_soon(app: Application, user_id: int) -> None:
+def nudge_soon(app: Application, user_id: int | str, platform: str = "telegram") -> None:
     """Ann accepted nudges and asked for one again; it is due in a second."""
     with app.services.database.session() as session:
-        member = MemberRepository(session).find_by_identity("telegram", str(user_id))[0]
+        member = MemberRepository(session).find_by_identity(platform, str(user_id))[0]
         member = session.get(Member, member.id)
         member.nudges, member.onboarded_at = "monthly", utcnow()
         session.add(member)
