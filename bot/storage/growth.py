@@ -81,17 +81,22 @@ class GrowthRepository:
         outreach = set(
             self.session.exec(
                 select(OutreachEntry.member_id).where(
-                    col(OutreachEntry.logged_at) >= start, col(OutreachEntry.logged_at) < end
+                    OutreachEntry.chapter_id == chapter_id,
+                    col(OutreachEntry.logged_at) >= start,
+                    col(OutreachEntry.logged_at) < end,
                 )
             )
         )
         invited = set(
             self.session.exec(
                 select(Recruitment.inviter_id).where(
-                    col(Recruitment.joined_at) >= start, col(Recruitment.joined_at) < end
+                    Recruitment.chapter_id == chapter_id,
+                    col(Recruitment.joined_at) >= start,
+                    col(Recruitment.joined_at) < end,
                 )
             )
         )
+        # What counts for the chapter (the entries name it), by its members of today.
         voted, outreach, invited = voted & members, outreach & members, invited & members
         return Activity(
             members=len(members),

@@ -20,6 +20,7 @@ from bot.scheduling.clock import Clock
 from bot.storage.models import (
     Member,
     Membership,
+    OutreachEntry,
     PollRecord,
     PollVoter,
     Recruitment,
@@ -83,6 +84,15 @@ async def a_chapter_s_year(bot: Harness) -> None:
             ):
                 membership.joined_at = joined
                 session.add(membership)
+        # Lou's conversations at a Ghent event count for Ghent, not for Brussels.
+        session.add(
+            OutreachEntry(
+                member_id=bot.member("lou").id,
+                chapter_id=chapter(bot, "Ghent").id,
+                people=4,
+                logged_at=datetime(2026, 12, 12, tzinfo=UTC),
+            )
+        )
         # Olga voted in this month's poll; Nina's invitation brought someone this month.
         session.add(PollRecord(id="p1", chapter_id=brussels, question="When?", options=["a"]))
         session.flush()
