@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.core.conversation import Conversation
 from bot.core.notify import Notifier
@@ -20,6 +20,7 @@ from bot.core.outgoing import Choice, Option, Outgoing, Priority
 from bot.core.router import Occurrence, Router
 from bot.core.services import Services
 from bot.core.voice import Voice
+from bot.handlers.nudge_fanout import fan_out
 from bot.handlers.outreach import home_chapter, log_people
 from bot.i18n.formatting import zone
 from bot.scheduling.rules import Rule, next_occurrence, once, place
@@ -117,14 +118,9 @@ class FanOut:
 @router.on_schedule(NUDGE, grace=timedelta(hours=12))
 def fire_monthly(services: Services, session: Session, schedule: Schedule, at: Occurrence) -> None:
     nudge_day = at.at.astimezone(zone(EARLIEST_ZONE))
-    members = session.exec(
-        select(Member).where(Member.nudges == "monthly", col(Member.onboarded_at).is_not(None))
-    )
     counted = FanOut()
-    # The clock writes the batch's deliveries in one statement (OutboxStore.held).
-    for member in members.all():
-        due = max(due_for(member, nudge_day, services.organization.timezone), at.now)
-        write_nudge(services, session, member, (schedule.id or 0, at.at), due, counted)
+    # One member at a time would be a few queries each: the organization is read at once.
+    fan_out(services, session, (schedule.id or 0, at.at), nudge_day, at.now, counted)
     log.info(
         "monthly nudge: %s written, %s unreachable, %s over the 7-day budget",
         counted.written,

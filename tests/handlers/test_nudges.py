@@ -14,7 +14,9 @@ from sqlmodel import select
 
 from bot.handlers.nudges import AGAIN, MONTHLY_KEY, NUDGE, keep_monthly, slot
 from bot.scheduling.clock import Clock
+from bot.scheduling.rules import once
 from bot.storage.models import Delivery, Member, NudgeState, OutreachEntry, Schedule
+from bot.storage.schedules import ScheduleRepository
 from tests.handlers.test_chapters import meet_organizers
 from tests.handlers.test_outreach import brussels_member
 from tests.support.harness import Harness
@@ -212,3 +214,31 @@ async def test_a_nudge_due_in_quiet_hours_waits_for_the_morning(
     assert (await bot.inbox("nina")).texts == []  # not at 22:30
     clock.move_to(datetime(2026, 12, 15, 8, 0, 1, tzinfo=UTC))
     assert "Outreach time" in (await bot.inbox("nina")).text
+
+
+async def test_a_week_later_nudge_in_the_same_tick_as_the_monthly_one_spends_the_budget(
+    chapters_bot: Harness, clock: time_machine.Coordinates
+) -> None:
+    bot = chapters_bot
+    await bot.onboard("nina")
+    accept_nudges(bot, "nina")
+    with bot.app.services.database.session() as session:
+        # Her "remind me in a week" falls due at the very moment the monthly one fires (and
+        # fires first in the batch: the older schedule).
+        ScheduleRepository(session).add(
+            Schedule(
+                kind=AGAIN,
+                owner_id=bot.member("nina").id,
+                rule=once(FIRING).to_dict(),
+                next_at=FIRING,
+            )
+        )
+    schedule = keep(bot)
+    fire(bot, FIRING, clock)
+    with bot.app.services.database.session() as session:
+        rows = session.exec(select(Delivery).where(Delivery.member_id == bot.member("nina").id))
+        assert len(rows.all()) == 1  # one nudge, not two in a week
+        assert session.get(NudgeState, bot.member("nina").id) is not None
+        again = session.exec(select(Schedule).where(Schedule.kind == AGAIN)).one()
+        assert again.status == "done" and again.last_fired_at is not None  # it did fire
+    assert schedule.kind == NUDGE
