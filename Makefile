@@ -39,6 +39,7 @@ bench: $(INSTALLED) i18n-compile
 	$(BIN)/python benchmarks/bench_telegram.py
 	$(BIN)/python benchmarks/bench_matrix.py
 	$(BIN)/python benchmarks/bench_feeds.py
+	$(BIN)/python benchmarks/bench_outreach.py
 
 db-upgrade: $(INSTALLED)
 	$(BIN)/chapterbot db upgrade

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,8 @@ class Settings:
     matrix_access_token: str | None = None
     # Feeds on the bot's own network (a self-hosted site on a LAN) are refused unless set.
     feeds_allow_private: bool = False
+    # Files the bot writes besides its database (the terminal's growth charts).
+    data_dir: Path = Path("var")
 
     @property
     def telegram_configured(self) -> bool:
@@ -73,6 +76,7 @@ class Settings:
             matrix_password=get("MATRIX_PASSWORD"),
             matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
             feeds_allow_private=get("FEEDS_ALLOW_PRIVATE") == "1",
+            data_dir=data_dir,
         )
 
     def __repr__(self) -> str:
@@ -128,6 +132,20 @@ class FeedSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestone:
+    """A goal of the organization's own arithmetic: so many members, and so many chapters
+    with at least min_members."""
+
+    name: dict[str, str]
+    members: int = 0
+    chapters: int = 0
+    min_members: int = 0
+
+    def name_for(self, language: str) -> str:
+        return self.name.get(language) or self.name.get("en") or next(iter(self.name.values()))
+
+
+@dataclass(frozen=True, slots=True)
 class Organization:
     name: str
     default_language: str
@@ -137,6 +155,9 @@ class Organization:
     chapters: tuple[ChapterSpec, ...]
     chapter_radius_km: float = 50.0
     founding_threshold: int = 3
+    # The monthly outreach nudge's day, as cron fields: "first monday" → day 1-7, mon.
+    nudge_day: tuple[str, str] = ("1-7", "mon")
+    milestones: tuple[Milestone, ...] = ()
     # Where reminders happen when neither the member nor the chat has a place (IANA name).
     timezone: str = "UTC"
     # When a chapter chat's digest comes unless its organizers choose (a rule, as stored).
@@ -237,7 +258,13 @@ def parse_organization(raw: dict, source: str = "organization file") -> Organiza
         if not url.lower().startswith(("http://", "https://")):
             raise fail(f"feed #{index} needs a url starting with https:// or http://")
         feeds.append(FeedSpec(url=url, name=str(item.get("name", "")).strip()))
+    nudge_day = parse_nudge_day(str(org.get("nudge_day", "first monday")))
+    if nudge_day is None:
+        raise fail("nudge_day must look like 'first monday' (first to fourth, a weekday)")
+    milestones = tuple(parse_milestone(m, fail) for m in raw.get("milestones", []))
     return Organization(
+        milestones=milestones,
+        nudge_day=nudge_day,
         name=name,
         default_language=default_language,
         intro=intro,
@@ -276,6 +303,35 @@ def parse_digest(phrase: object, fail: Any) -> dict[str, Any]:
     rule = when.rule.to_dict()
     rule.pop("until", None)
     return rule
+
+
+def parse_milestone(raw: Any, fail: Callable[[str], ConfigError]) -> Milestone:
+    if not isinstance(raw, dict):
+        raise fail("each [[milestones]] needs a name and numbers")
+    name = raw.get("name")
+    names = {"en": name} if isinstance(name, str) else name
+    if not isinstance(names, dict) or not names:
+        raise fail("each [[milestones]] needs a name (a text, or one per language)")
+    try:
+        numbers = {k: int(raw.get(k, 0)) for k in ("members", "chapters", "min_members")}
+    except (TypeError, ValueError) as exc:
+        raise fail("a milestone's members, chapters and min_members must be numbers") from exc
+    if (not numbers["members"] and not numbers["chapters"]) or min(numbers.values()) < 0:
+        raise fail("a milestone needs members or chapters to count")
+    return Milestone(name={str(k): str(v) for k, v in names.items()}, **numbers)
+
+
+_ORDINALS = {"first": "1-7", "second": "8-14", "third": "15-21", "fourth": "22-28"}
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_nudge_day(text: str) -> tuple[str, str] | None:
+    """'first monday' → ('1-7', 'mon'): the days of the month and the weekday, as cron has
+    them (both must match)."""
+    words = text.lower().split()
+    if len(words) != 2 or words[0] not in _ORDINALS or words[1] not in _WEEKDAYS:
+        return None
+    return _ORDINALS[words[0]], words[1][:3]
 
 
 def slugify(text: str) -> str:

@@ -25,6 +25,12 @@ def test_demo_organization_is_complete() -> None:
     assert {"forming", "active"} == {c.status for c in org.chapters}
 
 
+def test_the_nudge_day_becomes_cron_fields() -> None:
+    assert parse_organization({"organization": {"name": "X"}}).nudge_day == ("1-7", "mon")
+    org = parse_organization({"organization": {"name": "X", "nudge_day": "Third Thursday"}})
+    assert org.nudge_day == ("15-21", "thu")
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -40,6 +46,14 @@ def test_demo_organization_is_complete() -> None:
             },
             "out of range",
         ),
+        ({"organization": {"name": "X", "nudge_day": "monday"}}, "nudge_day"),
+        ({"organization": {"name": "X"}, "milestones": [{"members": 10}]}, "needs a name"),
+        ({"organization": {"name": "X"}, "milestones": [{"name": "M"}]}, "members or chapters"),
+        (
+            {"organization": {"name": "X"}, "milestones": [{"name": "M", "members": "many"}]},
+            "numbers",
+        ),
+        ({"organization": {"name": "X", "nudge_day": "fifth friday"}}, "nudge_day"),
         (
             {
                 "organization": {"name": "X"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
@@ -85,12 +86,14 @@ class OpenPrivateChat:
     """In a group: point the member to their private conversation with the bot.
 
     Adapters add what the platform offers (a deep link button on Telegram); `start` is the
-    payload the private conversation begins with.
+    payload the private conversation begins with. `shared`: the message is meant to be
+    forwarded (an invitation), so the link or the words to send are shown in the text too.
     """
 
     text: str
     button_label: str
     start: str = ""
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +115,34 @@ class ClosePoll:
     poll_id: str
 
 
-Body = Text | Choice | AskLocation | Poll | OpenPrivateChat | Invite | ClosePoll
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture (a growth chart): PNG bytes as base64 (so the message stays JSON), a text
+    for those who cannot see it, and a caption in the reader's language (HTML subset).
+    `text` is a one-line fallback for platforms that show no pictures (a sparkline)."""
+
+    png_base64: str
+    alt: str
+    caption: str
+    text: str = ""
+    filename: str = "image.png"
+
+    @property
+    def png(self) -> bytes:
+        return base64.b64decode(self.png_base64)
+
+    @classmethod
+    def of(
+        cls, png: bytes, alt: str, caption: str, text: str = "", filename: str = "image.png"
+    ) -> Image:
+        return cls(base64.b64encode(png).decode("ascii"), alt, caption, text, filename)
+
+
+Body = Text | Choice | AskLocation | Poll | OpenPrivateChat | Invite | ClosePoll | Image
 
 _BODY_TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Text, Choice, AskLocation, Poll, OpenPrivateChat, Invite, ClosePoll)
+    for cls in (Text, Choice, AskLocation, Poll, OpenPrivateChat, Invite, ClosePoll, Image)
 }
 
 

@@ -17,6 +17,7 @@ from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapters import REQUEST_INTERVAL, REVIEW, notify_reviewers
+from bot.handlers.growth import chapter_lines, organization_lines
 from bot.handlers.people import name_of, told_apart
 from bot.i18n.catalog import N_
 from bot.i18n.formatting import zone
@@ -378,7 +379,10 @@ def month_start(now: datetime, timezone: str | None) -> datetime:
     description=N_("Your chapter in numbers"),
     access=Access(direct=ANYONE, group=ANYONE, linked=True),
 )
-async def stats(conv: Conversation, _command: CommandMessage) -> None:
+async def stats(conv: Conversation, command: CommandMessage) -> None:
+    if command.args.strip().lower() == "all":
+        conv.reply(Markup("\n".join(organization_lines(conv))))
+        return
     chapters = chapters_in_view(conv)
     if not chapters:
         conv.reply(no_chapter_here(conv))
@@ -411,6 +415,7 @@ async def stats(conv: Conversation, _command: CommandMessage) -> None:
                     max(0, threshold - count),
                 )
             )
+        lines += chapter_lines(conv, chapter)
         blocks.append("\n".join(lines))
     conv.reply(Markup("\n\n".join(blocks)))
 

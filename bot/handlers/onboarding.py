@@ -27,6 +27,7 @@ from bot.handlers.chapters import (
     request_to_join,
     watch,
 )
+from bot.handlers.outreach import INVITE_PREFIX, credit_inviter, home_chapter, inviter_from
 from bot.i18n.catalog import N_
 from bot.i18n.guess import guess_language
 from bot.i18n.locale import SUPPORTED_LANGUAGES, autonym, normalize_language
@@ -73,6 +74,13 @@ def interest_label(conv: Conversation, key: str) -> str:
 async def start(conv: Conversation, command: CommandMessage) -> None:
     if command.args.startswith("chapter-"):
         conv.remember(preselected_chapter=command.args.removeprefix("chapter-"))
+    if command.args.startswith(INVITE_PREFIX):
+        inviter = inviter_from(conv, command.args)
+        if inviter is not None and conv.member.onboarded_at is None:
+            chapter = home_chapter(conv.session, inviter.id)
+            conv.remember(
+                invited_by=inviter.id, **({"preselected_chapter": chapter.slug} if chapter else {})
+            )
     if conv.state.flow == onboarding.name and conv.state.step not in (None, "start_over"):
         await conv.enter(onboarding, "start_over", resume=conv.state.step)
     elif conv.member.onboarded_at is not None:
@@ -107,12 +115,14 @@ def follow_first_words(conv: Conversation) -> None:
     conv.use_language(conv.services.catalogs.translator(guessed))
 
 
+# What a deep link told us before onboarding began, kept when it (re)starts.
+CARRIED = ("preselected_chapter", "invited_by")
+
+
 async def begin(conv: Conversation) -> None:
-    preselected = conv.state.data.get("preselected_chapter")
+    carried = {k: conv.state.data[k] for k in CARRIED if conv.state.data.get(k)}
     conv.finish()
-    await conv.enter(
-        onboarding, "language", **({"preselected_chapter": preselected} if preselected else {})
-    )
+    await conv.enter(onboarding, "language", **carried)
 
 
 @onboarding.prompt("start_over")
@@ -329,10 +339,12 @@ def nearby_chapters(conv: Conversation) -> list[NearbyChapter]:
     chapters = ChapterRepository(conv.session)
     found = chapters.nearest(member.latitude, member.longitude, NEAREST_CHAPTERS, CHAPTER_SEARCH_KM)
     slug = conv.state.data.get("preselected_chapter")
-    if slug and all(n.chapter.slug != slug for n in found):
+    if slug:
+        # The chapter of the link (or of the inviter) is offered first.
         chapter = chapters.by_slug(slug)
         if chapter is not None:
-            found = [chapters.distance_to(chapter, member.latitude, member.longitude), *found][
+            rest = [n for n in found if n.chapter.slug != slug]
+            found = [chapters.distance_to(chapter, member.latitude, member.longitude), *rest][
                 :NEAREST_CHAPTERS
             ]
     return found
@@ -483,6 +495,33 @@ async def on_nudges(conv: Conversation, event: Incoming) -> None:
     MemberRepository(conv.session).save(conv.member)
     if await finish_editing(conv):
         return
+    if conv.state.data.get("invited_by"):
+        await conv.enter(onboarding, "invited")
+        return
+    await complete(conv)
+
+
+# -- 7b. invited: may the inviter hear the newcomer's first name? ----------------------------
+
+
+@onboarding.prompt("invited")
+async def ask_invited(conv: Conversation) -> None:
+    conv.ask(
+        conv._(
+            "You came with a personal invitation. May I tell the person who invited you that "
+            "you joined, with your first name?"
+        ),
+        [
+            Option("name", conv._("Yes, with my first name")),
+            Option("anonymous", conv._("Only that someone joined")),
+        ],
+    )
+
+
+@onboarding.answer("invited")
+async def on_invited(conv: Conversation, event: Incoming) -> None:
+    assert isinstance(event, ChoiceMade)
+    credit_inviter(conv, int(conv.state.data["invited_by"]), event.keys[0] == "name")
     await complete(conv)
 
 

@@ -21,15 +21,19 @@ from bot.storage.models import (
     Delivery,
     FeedSource,
     Identity,
+    InvitationCode,
     InvitedOrganizer,
     JoinRequest,
     Member,
     MemberInterest,
     Membership,
     MessageAbout,
+    NudgeState,
+    OutreachEntry,
     PendingAction,
     PollRecord,
     PollVoter,
+    Recruitment,
     Schedule,
     utcnow,
 )
@@ -58,6 +62,10 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "schedule": ("reminders",),
     "feedsource": ("feeds_added",),
     "chapterstory": ("stories",),
+    "outreachentry": ("outreach_logged",),
+    "invitationcode": ("invitation_code",),
+    "recruitment": ("people_you_invited", "your_invitation"),
+    "nudgestate": ("outreach_nudges",),
 }
 
 
@@ -252,6 +260,28 @@ class MemberRepository:
                 for row in self._adapter_rows(member_id)
             ],
             "organizer_invitations": [i.model_dump(mode="json") for i in invitations],
+            **self._outreach(member_id),
+        }
+
+    def _outreach(self, member_id: int) -> dict[str, Any]:
+        entries = self.session.exec(
+            select(OutreachEntry).where(OutreachEntry.member_id == member_id)
+        )
+        codes = self.session.exec(
+            select(InvitationCode).where(InvitationCode.member_id == member_id)
+        )
+        invited = self.session.exec(select(Recruitment).where(Recruitment.inviter_id == member_id))
+        came = self.session.exec(select(Recruitment).where(Recruitment.newcomer_id == member_id))
+        nudged = self.session.get(NudgeState, member_id)
+        return {
+            "outreach_logged": [e.model_dump(mode="json") for e in entries],
+            "invitation_code": [c.model_dump(mode="json") for c in codes],
+            # Each side sees its own part: never who the other one is.
+            "people_you_invited": [
+                r.model_dump(mode="json", exclude={"newcomer_id"}) for r in invited
+            ],
+            "your_invitation": [r.model_dump(mode="json", exclude={"inviter_id"}) for r in came],
+            "outreach_nudges": [nudged.model_dump(mode="json")] if nudged else [],
         }
 
     def _messages_about(self, member_id: int) -> list[dict[str, Any]]:
@@ -307,9 +337,25 @@ class MemberRepository:
         self.session.exec(
             update(JoinRequest).where(JoinRequest.decided_by == member_id).values(decided_by=None)
         )
+        # Logged conversations and recruitments stay in the chapters' history as numbers.
+        self.session.exec(
+            update(OutreachEntry)
+            .where(OutreachEntry.member_id == member_id)
+            .values(member_id=None, note=None)
+        )
+        self.session.exec(
+            update(Recruitment).where(Recruitment.inviter_id == member_id).values(inviter_id=None)
+        )
+        self.session.exec(
+            update(Recruitment)
+            .where(Recruitment.newcomer_id == member_id)
+            .values(newcomer_id=None, name_shared=False)
+        )
         self.session.flush()
         self.session.exec(delete(ChapterStory).where(ChapterStory.author_id == member_id))
         tables = (
+            NudgeState,
+            InvitationCode,
             ConnectCode,
             MessageAbout,
             Ballot,

@@ -13,13 +13,17 @@ from bot.storage.models import (
     ConversationState,
     Delivery,
     Identity,
+    InvitationCode,
     JoinRequest,
     Member,
     MemberInterest,
     Membership,
     MessageAbout,
+    NudgeState,
+    OutreachEntry,
     PendingAction,
     PollVoter,
+    Recruitment,
 )
 
 # Member fields the kept record takes from the other one when it has none of its own.
@@ -74,6 +78,7 @@ def merge_members(session: Session, keep: Member, gone: Member) -> None:
     move(ChapterWatch)
     for table in (Identity, Chat, JoinRequest, PendingAction, Delivery, ConnectCode):
         move(table)
+    _merge_outreach(session, keep_id, gone_id)
     session.flush()
     session.exec(delete(Member).where(Member.id == gone_id))
 
@@ -134,3 +139,47 @@ def _merge_roles(session: Session, keep_id: int, gone_id: int) -> None:
         kept.shares_contact = kept.shares_contact or other.shares_contact
         session.add(kept)
     session.flush()
+
+
+def _merge_outreach(session: Session, keep_id: int, gone_id: int) -> None:
+    """Conversations logged on either account count for one member; the kept invitation
+    code stays (both may be shared: the other one still credits the same person)."""
+    session.exec(
+        update(OutreachEntry).where(OutreachEntry.member_id == gone_id).values(member_id=keep_id)
+    )
+    # The nudge budget: the latest nudge of either account counts for both.
+    kept, other = session.get(NudgeState, keep_id), session.get(NudgeState, gone_id)
+    if other is not None:
+        latest = max(
+            (s.last_nudged_at for s in (kept, other) if s and s.last_nudged_at), default=None
+        )
+        session.delete(other)
+        session.flush()
+        kept = kept or NudgeState(member_id=keep_id)
+        kept.last_nudged_at = latest
+        session.add(kept)
+    if session.exec(select(InvitationCode).where(InvitationCode.member_id == keep_id)).first():
+        session.exec(delete(InvitationCode).where(InvitationCode.member_id == gone_id))
+    else:
+        session.exec(
+            update(InvitationCode)
+            .where(InvitationCode.member_id == gone_id)
+            .values(member_id=keep_id)
+        )
+    session.exec(
+        update(Recruitment).where(Recruitment.inviter_id == gone_id).values(inviter_id=keep_id)
+    )
+    if session.exec(select(Recruitment).where(Recruitment.newcomer_id == keep_id)).first():
+        session.exec(delete(Recruitment).where(Recruitment.newcomer_id == gone_id))
+    else:
+        session.exec(
+            update(Recruitment)
+            .where(Recruitment.newcomer_id == gone_id)
+            .values(newcomer_id=keep_id)
+        )
+    # One account invited the other: that is no recruitment.
+    session.exec(
+        delete(Recruitment).where(
+            Recruitment.newcomer_id == keep_id, Recruitment.inviter_id == keep_id
+        )
+    )

@@ -468,3 +468,60 @@ class ChapterStory(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)  # pending | approved | declined
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = Field(default=None, index=True)
+
+
+class OutreachEntry(SQLModel, table=True):
+    """Conversations a member logged (/talked, a nudge's buttons). On /forget the row stays
+    as a number in its chapter's history, without the member or the note."""
+
+    __table_args__ = (
+        Index("ix_outreach_chapter_logged", "chapter_id", "logged_at"),
+        Index("ix_outreach_member_logged", "member_id", "logged_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    # The chapter it counts for: the one the member belonged to when logging, if any.
+    chapter_id: int | None = Field(default=None, foreign_key="chapter.id", ondelete="SET NULL")
+    people: int
+    note: str | None = Field(default=None, max_length=200)
+    logged_at: datetime = Field(default_factory=utcnow)
+
+
+class InvitationCode(SQLModel, table=True):
+    """A member's personal invitation code: random, so it reveals no member id."""
+
+    code: str = Field(primary_key=True, max_length=16)
+    member_id: int = Field(foreign_key="member.id", unique=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Recruitment(SQLModel, table=True):
+    """A newcomer who started with a member's invitation. On /forget of either, the row stays
+    as a number without them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    inviter_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
+    newcomer_id: int | None = Field(
+        default=None, foreign_key="member.id", unique=True, ondelete="SET NULL"
+    )
+    chapter_id: int | None = Field(
+        default=None, foreign_key="chapter.id", index=True, ondelete="SET NULL"
+    )
+    # The newcomer agreed that the inviter may hear their first name.
+    name_shared: bool = False
+    joined_at: datetime = Field(default_factory=utcnow)
+
+
+class NudgeState(SQLModel, table=True):
+    """A member's outreach nudges: when the last one was sent (the 7-day budget is read here
+    where nudges are written), their quiet hours and a snooze."""
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    last_nudged_at: datetime | None = None
+    # Local hours; NULL: the default 21–09.
+    quiet_from: int | None = None
+    quiet_until: int | None = None
+    snoozed_until: datetime | None = None

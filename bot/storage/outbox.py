@@ -44,9 +44,11 @@ class OutboxStore:
         message: Outgoing,
         member_id: int | None = None,
         occurrence: tuple[int, datetime] | None = None,
+        due_at: datetime | None = None,
     ) -> None:
         """occurrence: (schedule id, when it was due), for a message a firing wrote; the
-        table holds one such message per occurrence and chat."""
+        table holds one such message per occurrence and chat. due_at: not sent before then
+        (a fan-out spread over the day)."""
         self.session.info[FILLED] = True  # the turn's owner wakes the senders after commit
         schedule_id, at = occurrence if occurrence else (None, None)
         now = utcnow()
@@ -59,7 +61,7 @@ class OutboxStore:
             "priority": int(message.priority),
             "status": "pending",
             "attempts": 0,
-            "due_at": now,
+            "due_at": due_at or now,
             "created_at": now,
             "schedule_id": schedule_id,
             "occurrence": at,

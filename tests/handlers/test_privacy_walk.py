@@ -11,12 +11,16 @@ from typing import Any
 import pytest
 from sqlalchemy import ForeignKey, select
 from sqlmodel import SQLModel
+from sqlmodel import select as sqlmodel_select
 
 from bot.core.events import PollVote
 from bot.storage.adapter_state import AdapterStateRepository
 from bot.storage.members import EXPORT_SECTIONS
+from bot.storage.models import NudgeState, OutreachEntry, Recruitment, utcnow
+from bot.storage.outreach import OutreachRepository
 from tests.handlers.test_chapters import meet_organizers, request_brussels
 from tests.handlers.test_connect import code_in, say_on
+from tests.handlers.test_outreach import invitation_in, start_with
 from tests.support.harness import Harness
 
 NAME = "NinaZed"
@@ -107,6 +111,21 @@ async def nina_s_life(bot: Harness) -> None:
     code = code_in(await bot.say("/connect", member=USER, lang="fr"))
     await say_on(bot, "matrix", MATRIX_ID, f"/connect {code}")
     await bot.say("/connect", member=USER)  # and a live code
+    # Outreach: conversations with a note, her invitation, someone she brought, who brought her.
+    await bot.say(f"/talked 2 {SECRET_TEXT}", member=USER)
+    invitation = invitation_in(await bot.say("/invite", member=USER))
+    chapters = await start_with(bot, "zed", invitation)
+    await bot.say(chapters.option_number("none"), member="zed")
+    await bot.say("1", member="zed")
+    reply = await bot.say("1", member="zed")
+    await bot.say(reply.option_number("name"), member="zed")
+    await bot.inbox(USER)
+    with bot.app.services.database.session() as session:
+        olga = bot.member("olga")
+        nina = bot.member(USER)
+        assert olga is not None and nina is not None
+        OutreachRepository(session).credit(olga.id, nina.id, None, True)
+        session.add(NudgeState(member_id=nina.id, last_nudged_at=utcnow()))
     with bot.app.services.database.session() as session:
         AdapterStateRepository(session).set(
             "matrix", "room:!dm:example.org", {"kind": "direct", "inviter": MATRIX_ID}
@@ -129,6 +148,7 @@ async def test_mydata_shows_every_row_about_a_member_and_forget_leaves_none(
     tables = {table for table, _row, _hits in before}
     # The scenario reaches the tables where a member's traces hide.
     assert {"delivery", "messageabout", "adapterstate", "poll", "connectcode"} <= tables
+    assert {"outreachentry", "invitationcode", "recruitment", "nudgestate"} <= tables
 
     reply = await bot.say("/mydata", member=USER, lang=lang)
     export = json.loads(reply.texts[-1].split("\n", 1)[1])
@@ -156,5 +176,12 @@ async def test_mydata_shows_every_row_about_a_member_and_forget_leaves_none(
             "kind": "direct",
             "inviter": None,
         }
+    # Her conversations and invitations stay as numbers, naming nobody.
+    with bot.app.services.database.session() as session:
+        [entry] = session.exec(sqlmodel_select(OutreachEntry)).all()
+        assert (entry.member_id, entry.people, entry.note) == (None, 2, None)
+        recruitments = session.exec(sqlmodel_select(Recruitment)).all()
+        assert len(recruitments) == 2
+        assert all(member.id not in (r.inviter_id, r.newcomer_id) for r in recruitments)
     results = await bot.say_in_group("/results", member="olga", chat="g2")
     assert "2 people voted" in results.text

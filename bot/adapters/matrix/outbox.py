@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import ClientError
-from nio import AsyncClient, ErrorResponse, RoomInviteResponse, RoomSendResponse
+from nio import (
+    AsyncClient,
+    ErrorResponse,
+    RoomInviteResponse,
+    RoomSendResponse,
+    UploadResponse,
+)
 
 from bot.adapters.matrix.render import (
     KEYCAPS,
@@ -22,10 +29,11 @@ from bot.adapters.matrix.render import (
     UNSTABLE_POLL_START,
     MatrixEvent,
     Renderer,
+    width_height,
 )
 from bot.adapters.matrix.store import PLATFORM, MatrixStore, PollStartRecord, PromptRecord
 from bot.core.outbox import DeliveryFailed, Outbox
-from bot.core.outgoing import Choice, ClosePoll, Invite, Outgoing, Poll
+from bot.core.outgoing import Choice, ClosePoll, Image, Invite, Outgoing, Poll
 from bot.storage.database import Database
 from bot.storage.outbox import OutboxStore
 
@@ -71,7 +79,12 @@ class MatrixOutbox:
         deadline = time.monotonic() + self.patience
         if isinstance(body, Invite):
             await self._invite(body, message, deadline)
-        for index, event in enumerate(self._events(message)):
+        if isinstance(body, Image):
+            url = await self._upload(body, message, deadline)
+            events = self.renderer.image(body, url, width_height(body.png))
+        else:
+            events = self._events(message)
+        for index, event in enumerate(events):
             tx_id, what = f"{message.id}.{index}", f"message {message.id} to {room_id}"
             event_id = await self.send_event(room_id, event, tx_id, deadline, what)
             log.debug("message %s delivered to %s as %s", message.id, room_id, event_id)
@@ -111,6 +124,23 @@ class MatrixOutbox:
         response = await self._persist(attempt, what or f"event {tx_id} to {room_id}", deadline)
         assert isinstance(response, RoomSendResponse)
         return response.event_id
+
+    async def _upload(self, image: Image, message: Outgoing, deadline: float) -> str:
+        """The picture into the homeserver's media repository: its mxc:// address."""
+        png = image.png
+
+        async def attempt() -> UploadResponse | ErrorResponse:
+            response, _keys = await self.client.upload(
+                lambda *_: io.BytesIO(png),
+                content_type="image/png",
+                filename=image.filename,
+                filesize=len(png),
+            )
+            return response
+
+        response = await self._persist(attempt, f"uploading for message {message.id}", deadline)
+        assert isinstance(response, UploadResponse)
+        return response.content_uri
 
     async def _invite(self, invite: Invite, message: Outgoing, deadline: float) -> None:
         room_id = invite.target_chat.chat_id

@@ -13,6 +13,7 @@ from bot.core.markup import escape
 from bot.core.outgoing import (
     AskLocation,
     Choice,
+    Image,
     Invite,
     OpenPrivateChat,
     Outgoing,
@@ -115,6 +116,21 @@ class Renderer:
             link = f'<a href="{matrix_to(body.target_chat.chat_id)}">{body.button_label}</a>'
             return [self.notice(f"{body.text}\n{link}")]
         raise TypeError(f"cannot render {type(body).__name__}")
+
+    def image(self, body: Image, url: str, size: tuple[int, int]) -> list[MatrixEvent]:
+        """m.image of an uploaded picture, its alt text as body; the caption follows."""
+        width, height = size
+        picture = MatrixEvent(
+            "m.room.message",
+            {
+                "msgtype": "m.image",
+                "body": html_to_plain(body.alt),
+                "filename": body.filename,
+                "url": url,
+                "info": {"mimetype": "image/png", "size": len(body.png), "w": width, "h": height},
+            },
+        )
+        return [picture, self.notice(body.caption)]
 
     def bang(self, text: str) -> str:
         return self._command.sub(r"!\1", text) if self._command else text
@@ -219,3 +235,8 @@ class Renderer:
             "bot": bot,
             "command": f"<code>{escape(command)}</code>",
         }
+
+
+def width_height(png: bytes) -> tuple[int, int]:
+    """From the PNG header (IHDR), for the event's info."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

@@ -44,6 +44,7 @@ from bot.core.outgoing import (
     AskLocation,
     Choice,
     ClosePoll,
+    Image,
     Invite,
     OpenPrivateChat,
     Outgoing,
@@ -58,6 +59,7 @@ T = TypeVar("T")
 MAX_POLL_QUESTION = 300
 MAX_POLL_OPTION = 100
 INVITE_LIFETIME = timedelta(days=7)
+MAX_CAPTION = 1024
 _START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Room left in callback data for "t||" + a selection of up to 100 options in base 36 + "|fr"
 # + "|" and the asked member's user id in base 36.
@@ -114,6 +116,7 @@ class TelegramOutbox:
             Poll: self._poll,
             Invite: self._invite,
             ClosePoll: self._close_poll,
+            Image: self._photo,
         }
 
     # -- the outbox protocol -----------------------------------------------------------
@@ -280,7 +283,25 @@ class TelegramOutbox:
         if body.start and _START_PAYLOAD.match(body.start):
             url += f"?start={body.start}"
         button = InlineKeyboardButton(to_plain(body.button_label), url=url)
-        await self._send_text(chat_id, body.text, message, InlineKeyboardMarkup([[button]]))
+        # A message to forward shows its link too: a button may not survive copying.
+        text = f"{body.text}\n{url}" if body.shared else body.text
+        await self._send_text(chat_id, text, message, InlineKeyboardMarkup([[button]]))
+
+    async def _photo(self, chat_id: int | str, body: Image, message: Outgoing) -> None:
+        """sendPhoto with the caption under it; a caption longer than Telegram allows
+        follows as text."""
+        fits = len(to_plain(body.caption)) <= MAX_CAPTION
+        await self._call(
+            "sendPhoto",
+            self.bot.send_photo,
+            chat_id=chat_id,
+            photo=body.png,
+            filename=body.filename,
+            caption=body.caption if fits else None,
+            parse_mode=ParseMode.HTML if fits else None,
+        )
+        if not fits:
+            await self._send_text(chat_id, body.caption, message, None)
 
     async def _poll(self, chat_id: int | str, body: Poll, message: Outgoing) -> None:
         """A named poll is Telegram's own, not anonymous (the core needs each voter's

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.terminal.render import render
@@ -19,7 +20,7 @@ from bot.core.events import (
     TextMessage,
     parse_command,
 )
-from bot.core.outgoing import Outgoing, Text
+from bot.core.outgoing import Image, Outgoing, Text
 from bot.i18n.locale import negotiate_language
 from bot.i18n.parsing import parse_coordinates
 from bot.scheduling.clock import Clock
@@ -31,11 +32,18 @@ PLATFORM = "terminal"
 
 
 class TerminalOutbox:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, pictures: Path | None = None) -> None:
         self.out = out
+        self.pictures = pictures  # where pictures are saved (the data folder)
 
     async def send(self, message: Outgoing) -> None:
         text = render(message)
+        if isinstance(message.body, Image) and self.pictures is not None:
+            # A terminal shows no pictures: the PNG is saved and its path printed.
+            self.pictures.mkdir(parents=True, exist_ok=True)
+            path = self.pictures / f"{message.id}-{message.body.filename}"
+            path.write_bytes(message.body.png)
+            text = f"{text}\n{path}"
         if not text:
             return
         self.out.write(text + "\n\n")
@@ -65,7 +73,7 @@ class TerminalChat:
         )
         self.chat_kind: ChatKind = "group" if chat_name else "direct"
         self.chat = ChatRef(PLATFORM, f"group:{chat_name}" if chat_name else f"dm:{member}")
-        self.outbox = TerminalOutbox(self.stdout)
+        self.outbox = TerminalOutbox(self.stdout, app.services.settings.data_dir)
         self.interactive = self.stdin.isatty()
         self._counter = 0
         # Messages other members' actions left for this chat (e.g. a join request to an

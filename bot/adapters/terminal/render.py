@@ -9,6 +9,7 @@ from bot.core.outgoing import (
     AskLocation,
     Choice,
     ClosePoll,
+    Image,
     Invite,
     OpenPrivateChat,
     Outgoing,
@@ -29,8 +30,12 @@ def html_to_plain(text: str) -> str:
 
 def render(message: Outgoing) -> str:
     body = message.body
+    if isinstance(body, OpenPrivateChat) and body.shared and body.start:
+        return f"{html_to_plain(body.text)}\n/start {body.start}"
     if isinstance(body, Text | AskLocation | OpenPrivateChat | Invite):
         return html_to_plain(body.text)
+    if isinstance(body, Image):
+        return f"{html_to_plain(body.caption)}\n{body.text}"
     if isinstance(body, ClosePoll):
         return ""  # nothing to stop in a terminal: the results follow as text
     if isinstance(body, Choice | Poll):

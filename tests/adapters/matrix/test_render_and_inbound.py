@@ -212,3 +212,12 @@ def test_markup_in_an_option_label_is_shown_as_text(renderer: Renderer) -> None:
     poll = Poll("p1", "Q?", (Option("0", evil), Option("1", "b")), anonymous=True)
     formatted = renderer.render(message(poll))[0].content["formatted_body"]
     assert "<a" not in formatted and "<img" not in formatted
+
+
+def test_an_invitation_shows_the_bot_s_link_and_the_words_to_send(renderer: Renderer) -> None:
+    invitation = OpenPrivateChat("Ann invites you.", "Start", start="i-ABCDE12345", shared=True)
+    content = renderer.render(message(invitation))[0].content
+    assert content["body"] == (
+        f"Ann invites you.\nOpen a direct chat with {BOT} and send !start i-ABCDE12345 there."
+    )
+    assert f'href="https://matrix.to/#/{BOT}"' in content["formatted_body"]

@@ -15,6 +15,17 @@ from tests.support.fake_telegram.world import Chat, InviteLink, Person, PollStat
 
 Json = dict[str, Any]
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header (a JPEG gets a nominal size)."""
+    if data.startswith(b"\x89PNG") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return 1, 1
+
+
 MAX_CALLBACK_DATA = 64
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -54,6 +65,7 @@ class BotApi(Server):
             "deleteWebhook",
             "getWebhookInfo",
             "sendMessage",
+            "sendPhoto",
             "editMessageText",
             "editMessageReplyMarkup",
             "sendPoll",
@@ -226,6 +238,28 @@ class BotApi(Server):
         self._writable(chat)
         inline = self._markup(chat, params.get("reply_markup"))
         return self._store_bot_message(chat, text=text, entities=entities, reply_markup=inline)
+
+    def api_send_photo(self, params: dict[str, Any]) -> Json:
+        chat = self.chat_for(params["chat_id"])
+        self._writable(chat)
+        photo: bytes = params["photo"]
+        if len(photo) > MAX_PHOTO_BYTES:
+            raise bad_request("file is too big")
+        width, height = png_size(photo)
+        content: dict[str, Any] = {
+            "photo": [
+                shapes.photo_size(f"photo-{len(chat.messages) + 1}", width, height, len(photo))
+            ]
+        }
+        if params.get("caption"):
+            caption, entities = self._text({**params, "text": params["caption"]})
+            if utf16_length(caption) > MAX_CAPTION:
+                raise bad_request("message caption is too long")
+            content["caption"] = caption
+            if entities:
+                content["caption_entities"] = entities
+        inline = self._markup(chat, params.get("reply_markup"))
+        return self._store_bot_message(chat, reply_markup=inline, **content)
 
     def api_edit_message_text(self, params: dict[str, Any]) -> Json:
         if "inline_message_id" in params:

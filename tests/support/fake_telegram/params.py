@@ -52,7 +52,17 @@ def _chat_id(value: Any) -> int | str:
 
 
 Decoder = Callable[[Any], Any]
+
+
+def _photo(value: Any) -> bytes:
+    """An uploaded PNG or JPEG (this fake takes no file ids or URLs)."""
+    if not isinstance(value, bytes) or not value.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8")):
+        raise ValueError("not an uploaded PNG or JPEG")
+    return value
+
+
 INT, FLOAT, STR, BOOL, JSON, CHAT = _int, _float, _str, _bool, _json, _chat_id
+PHOTO = _photo
 
 _SEND_COMMON: dict[str, Decoder] = {
     "reply_markup": JSON,
@@ -93,6 +103,17 @@ METHODS: dict[str, tuple[dict[str, Decoder], set[str]]] = {
             **_SEND_COMMON,
         },
         {"chat_id", "text"},
+    ),
+    "sendPhoto": (
+        {
+            "chat_id": CHAT,
+            "photo": PHOTO,
+            "caption": STR,
+            "parse_mode": STR,
+            "caption_entities": JSON,
+            **_SEND_COMMON,
+        },
+        {"chat_id", "photo"},
     ),
     "editMessageText": (
         {

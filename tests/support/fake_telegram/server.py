@@ -234,6 +234,10 @@ class Server:
             elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 form = await request.post()
                 params.update({k: v for k, v in form.items() if isinstance(v, str)})
+                # Uploaded files (sendPhoto): their bytes, checked by the method.
+                params.update(
+                    {k: v.file.read() for k, v in form.items() if isinstance(v, web.FileField)}
+                )
         return params
 
     async def _serve(self, request: web.Request) -> web.Response:

@@ -121,6 +121,16 @@ def message(
     return data
 
 
+def photo_size(file_id: str, width: int, height: int, file_size: int) -> Json:
+    return {
+        "file_id": file_id,
+        "file_unique_id": f"u-{file_id}",
+        "width": width,
+        "height": height,
+        "file_size": file_size,
+    }
+
+
 def location(latitude: float, longitude: float) -> Json:
     return {"latitude": latitude, "longitude": longitude}
 

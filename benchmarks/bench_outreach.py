@@ -1,0 +1,194 @@
+"""Outreach at the organization's size, on PostgreSQL: 500,000 members in 5,000 chapters
+(one of them with 5,000 members). The monthly nudge's fan-out queued by one firing of its
+one schedule; /stats of the 5,000-member chapter and /stats all (p99); /growth.
+
+Baselines in the same run: a plain INSERT … SELECT of as many delivery rows as the fan-out
+writes; one indexed count. Run with `make bench` (CHAPTERBOT_BENCH_MEMBERS for a smaller
+organization); figures are printed as `BENCH <name> <value> <unit>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.app import Application, build_application
+from bot.config import DEMO_ORG_FILE, Settings, default_locales_dir
+from bot.core.events import ChatRef, CommandMessage, Sender
+from bot.core.outgoing import Outgoing
+from bot.handlers.nudges import MONTHLY_KEY, keep_monthly
+from bot.scheduling.clock import Clock
+from bot.storage.schedules import ScheduleRepository
+
+MEMBERS = int(os.environ.get("CHAPTERBOT_BENCH_MEMBERS", "500000"))
+CHAPTERS = max(1, MEMBERS // 100)
+BIG = min(5_000, MEMBERS)  # members of chapter 1
+DATABASE = "chapterbot_bench_outreach"
+
+
+class Quiet:
+    async def send(self, message: Outgoing) -> None:
+        pass
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))]
+
+
+def fill(app: Application) -> None:
+    """Set-based, so that building the organization takes seconds."""
+    statements = [
+        f"""INSERT INTO chapter (slug, name, city, country_code, latitude, longitude, languages,
+               status, descriptions, created_at, geo_band, geo_x, geo_y, geo_z)
+            SELECT 'c' || n, 'Chapter ' || n, 'City ' || n, 'BE', lat, lon, 'fr,nl,en',
+                   'active', '{{}}', now(), floor((lat + 90) / 0.5),
+                   cos(radians(lat)) * cos(radians(lon)), cos(radians(lat)) * sin(radians(lon)),
+                   sin(radians(lat))
+            FROM (SELECT n, 40 + (n % 200) * 0.1 AS lat, -5 + (n / 200) * 0.5 AS lon
+                  FROM generate_series(1, {CHAPTERS}) AS n) AS c""",
+        f"""INSERT INTO member (display_name, language, timezone, nudges, onboarded_at,
+               created_at, updated_at)
+            SELECT 'M' || n, (ARRAY['en', 'fr', 'nl'])[1 + n % 3], 'Europe/Brussels',
+                   'monthly', now() - (n % 180) * interval '1 day', now(), now()
+            FROM generate_series(1, {MEMBERS}) AS n""",
+        """INSERT INTO identity (member_id, platform, user_id, created_at, last_seen_at,
+               connect_failures)
+            SELECT id, 'bench', 'u' || id, now(), now(), 0 FROM member""",
+        """INSERT INTO chat (platform, chat_id, kind, member_id, created_at)
+            SELECT 'bench', 'dm' || id, 'direct', id, now() FROM member""",
+        f"""INSERT INTO membership (chapter_id, member_id, role, shares_contact, joined_at)
+            SELECT CASE WHEN id <= {BIG} THEN 1 ELSE 2 + id % greatest({CHAPTERS} - 1, 1) END,
+                   id, CASE WHEN id % 100 = 0 THEN 'organizer' ELSE 'member' END, false,
+                   now() - (id % 180) * interval '1 day'
+            FROM member""",
+        """INSERT INTO outreachentry (member_id, chapter_id, people, logged_at)
+            SELECT m.member_id, m.chapter_id, 1 + m.member_id % 3,
+                   now() - (m.member_id % 150) * interval '1 day'
+            FROM membership m WHERE m.member_id % 4 = 0""",
+        "ANALYZE",
+    ]
+    with app.services.database.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def command(name: str, args: str, user: int) -> CommandMessage:
+    return CommandMessage(
+        name=name,
+        args=args,
+        chat=ChatRef("bench", f"dm{user}"),
+        chat_kind="direct",
+        sender=Sender("bench", f"u{user}", display_name=f"M{user}"),
+    )
+
+
+async def timed(app: Application, incoming: CommandMessage, runs: int) -> list[float]:
+    spent = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await app.dispatcher.handle(incoming, Quiet())
+        spent.append((time.perf_counter() - started) * 1000)
+    return spent
+
+
+async def measure(app: Application) -> None:
+    started = time.perf_counter()
+    fill(app)
+    print(f"# {MEMBERS:,} members in {CHAPTERS:,} chapters written in "
+          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+
+    # Baseline: one indexed count.
+    with app.services.database.engine.connect() as connection:
+        spent = []
+        for _ in range(50):
+            begun = time.perf_counter()
+            connection.execute(text("SELECT count(*) FROM membership WHERE chapter_id = 1"))
+            spent.append((time.perf_counter() - begun) * 1000)
+    print(f"BENCH outreach.baseline.indexed_count.p99 {percentile(spent, 0.99):.2f} ms")
+
+    member = 1  # in the 5,000-member chapter
+    stats = await timed(app, command("stats", "", member), 30)
+    print(f"BENCH outreach.stats.chapter_{BIG}.p99 {percentile(stats, 0.99):.1f} ms")
+    everyone = await timed(app, command("stats", "all", member), 30)
+    print(f"BENCH outreach.stats.all.p99 {percentile(everyone, 0.99):.1f} ms")
+    growth = await timed(app, command("growth", "", member), 5)
+    print(f"BENCH outreach.growth.median {statistics.median(growth):.0f} ms")
+
+    # The monthly nudge: its one schedule, fired once; every accepting member's row queued.
+    with app.services.database.session() as session:
+        keep_monthly(app.services, session)
+    with app.services.database.session() as session:
+        schedules = ScheduleRepository(session)
+        schedule = schedules.by_key(MONTHLY_KEY)
+        assert schedule is not None and schedule.next_at is not None
+        at = schedule.next_at
+    began = time.perf_counter()
+    Clock.for_router(app.services, app.dispatcher.router).fire_due(at + timedelta(seconds=1))
+    fan_out = time.perf_counter() - began
+    with app.services.database.engine.connect() as connection:
+        queued = connection.execute(
+            text("SELECT count(*) FROM delivery WHERE schedule_id IS NOT NULL")
+        ).scalar_one()
+    print(f"BENCH outreach.nudge.fan_out_{queued}.queued_in {fan_out:.1f} s")
+
+    # Baseline: the same number of rows by a plain INSERT … SELECT.
+    with app.services.database.engine.begin() as connection:
+        connection.execute(text("CREATE TEMP TABLE copy_of_delivery (LIKE delivery)"))
+        began = time.perf_counter()
+        connection.execute(
+            text(
+                """INSERT INTO copy_of_delivery (id, message_id, platform, chat_id, member_id,
+                       message, priority, status, attempts, due_at, created_at)
+                   SELECT c.id, md5(c.id::text), c.platform, c.chat_id, c.member_id,
+                          '{"type": "Choice"}', 2, 'pending', 0, now(), now()
+                   FROM chat c"""
+            )
+        )
+        baseline = time.perf_counter() - began
+    print(f"BENCH outreach.baseline.insert_select_{MEMBERS}.in {baseline:.1f} s")
+
+
+def postgres() -> tuple[str, str] | None:
+    base = (
+        os.environ.get("CHAPTERBOT_TEST_POSTGRES_URL")
+        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    libpq = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(libpq, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+            admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    except psycopg.OperationalError as exc:
+        print(f"# PostgreSQL skipped: {exc}", file=sys.stderr)
+        return None
+    return make_url(base).set(database=DATABASE).render_as_string(hide_password=False), libpq
+
+
+async def main() -> None:
+    found = postgres()
+    if found is None:
+        return
+    url, libpq = found
+    settings = Settings(
+        database_url=url, org_file=DEMO_ORG_FILE, locales_dir=default_locales_dir(), cache_dir=None
+    )
+    app = build_application(settings, upgrade_database=True)
+    try:
+        await measure(app)
+    finally:
+        app.close()
+        with psycopg.connect(libpq, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
