@@ -10,14 +10,17 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date
 from sqlmodel import Session, select
 
+from bot.core.markup import escape
 from bot.core.notify import Notifier
 from bot.core.outgoing import Priority
 from bot.core.router import Occurrence, Router
 from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.growth import PACE_MONTHS, add_months, month_of
+from bot.handlers.stories import approved_since, signature
 from bot.i18n.formatting import zone
 from bot.scheduling.rules import Rule, next_occurrence
+from bot.storage.feeds import aware
 from bot.storage.growth import GrowthRepository
 from bot.storage.memberships import ORGANIZER
 from bot.storage.models import Chapter, Member, Membership, Schedule, utcnow
@@ -25,6 +28,7 @@ from bot.storage.schedules import ScheduleRepository
 
 router = Router("monthly_report")
 
+STORIES_SHOWN = 5
 REPORT = "report"
 REPORT_KEY = "report:monthly"
 RULE = Rule(type="cron", minute="0", hour="9", day="1")
@@ -119,6 +123,23 @@ def report_words(
                 pace=fmt.number(round(per_month, 1)),
             ),
         ]
+        lines += story_lines(session, voice, chapter, last.start, last.end)
         blocks.append("\n".join(lines))
     blocks.append(voice._("Send /stats for today's numbers."))
     return "\n\n".join(blocks)
+
+
+def story_lines(
+    session: Session, voice: Voice, chapter: Chapter, start: datetime, end: datetime
+) -> list[str]:
+    """The chapter's stories published that month, a line each."""
+    assert chapter.id is not None
+    told = [s for s in approved_since(session, [chapter.id], start) if aware(s.decided_at) < end]
+    if not told:
+        return []
+    lines = [voice._("Stories of the month:")]
+    for story in told[:STORIES_SHOWN]:
+        text = story.text if len(story.text) <= 160 else story.text[:159].rstrip() + "…"
+        signed = signature(voice, session, story)
+        lines.append(f"• {escape(text)} — <i>{escape(signed)}</i>")
+    return lines

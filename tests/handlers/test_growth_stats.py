@@ -172,6 +172,7 @@ async def test_stats_all_shows_the_organization_and_its_milestones(
 async def test_organizers_get_last_month_s_report_on_the_first(growth_bot: Harness) -> None:
     bot = growth_bot
     await a_chapter_s_year(bot)
+    await bot.say("/story We cooked soup for 80 people on Saturday.", member="olga")
     await bot.inbox("olga")
     await bot.inbox("gert")
     with bot.app.services.database.session() as session:
@@ -196,6 +197,8 @@ async def test_organizers_get_last_month_s_report_on_the_first(growth_bot: Harne
         "Nothing yet: 2",
         # Jan (October), Lou (November), Max (December): one a month.
         "Trend (new members a month over the last three months): 1",
+        "Stories of the month:",
+        "• We cooked soup for 80 people on Saturday. — Olga, Brussels",
     ):
         assert line in report, line
     assert "Ghent in december 2026" in ghent and "1 lid" in ghent  # Gert reads Dutch
