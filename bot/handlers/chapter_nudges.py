@@ -24,7 +24,7 @@ from bot.handlers.nudges import FanOut, quiet_hours, write_nudge
 from bot.handlers.reminders import zone_here, zone_voice
 from bot.i18n.catalog import N_
 from bot.i18n.formatting import zone
-from bot.i18n.schedule_words import describe, next_moments
+from bot.i18n.schedule_words import describe, next_moments, state_words
 from bot.i18n.when_input import split_when
 from bot.scheduling.rules import Rule, next_occurrence, occurrences, place, shortest_gap
 from bot.storage.members import MemberRepository
@@ -288,12 +288,7 @@ def nudge_line(conv: Conversation, schedule: Schedule) -> str:
     rule = Rule.from_dict(schedule.rule)
     voice = zone_voice(conv, schedule.timezone)
     words = describe(voice, rule, schedule.next_at or schedule.last_fired_at)
-    if schedule.status == PAUSED:
-        state = conv._("paused")
-    elif schedule.next_at is not None:
-        state = conv._("next %(when)s", when=voice.when(schedule.next_at))
-    else:
-        state = conv._("done")
+    state = state_words(voice, schedule.status, schedule.next_at)
     return conv._(
         "#%(id)s %(rule)s (%(state)s): “%(text)s”",
         id=schedule.id,
@@ -304,22 +299,12 @@ def nudge_line(conv: Conversation, schedule: Schedule) -> str:
 
 
 def manage(conv: Conversation, action: str, word: str) -> None:
-    number = word.lstrip("#")
-    schedule = (
-        ScheduleRepository(conv.session).get(int(number))
-        if number.isascii() and number.isdecimal() and len(number) <= 12
-        else None
-    )
+    schedule = ScheduleRepository(conv.session).open_by_number(CHAPTER_NUDGE, word)
     ids = {c.id for c in managed_chapters(conv)}
-    if (
-        schedule is None
-        or schedule.kind != CHAPTER_NUDGE
-        or schedule.status not in (ACTIVE, PAUSED)
-        or schedule.payload.get("chapter_id") not in ids
-    ):
+    if schedule is None or schedule.payload.get("chapter_id") not in ids:
         conv.reply(
             Markup(
-                conv._("I don't know a nudge #%(id)s of your chapter.", id=number[:12])
+                conv._("I don't know a nudge #%(id)s of your chapter.", id=word.lstrip("#")[:12])
                 + "\n"
                 + usage(conv)
             )

@@ -24,7 +24,7 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapter_admin import may_run
 from bot.i18n.catalog import N_
-from bot.i18n.schedule_words import describe, next_moments
+from bot.i18n.schedule_words import describe, next_moments, state_words
 from bot.i18n.when_input import Split, When, read_when, split_when
 from bot.scheduling.rules import (
     Rule,
@@ -487,11 +487,8 @@ def manage_usage(conv: Conversation) -> str:
 
 
 def find(conv: Conversation, word: str) -> Schedule | None:
-    number = word.lstrip("#")
-    if not (number.isascii() and number.isdecimal()) or len(number) > 12:
-        return None
-    schedule = ScheduleRepository(conv.session).get(int(number))
-    if schedule is None or schedule.kind != REMINDER or schedule.status not in (ACTIVE, PAUSED):
+    schedule = ScheduleRepository(conv.session).open_by_number(REMINDER, word)
+    if schedule is None:
         return None
     if conv.incoming.is_direct:
         return schedule if schedule.owner_id == conv.member.id else None
@@ -541,14 +538,10 @@ def reminder_line(conv: Conversation, schedule: Schedule) -> str:
     author = conv.session.get(Member, schedule.created_by) if schedule.created_by else None
     text = schedule.payload.get("text", "")
     named = author is not None and author.display_name and schedule.owner_id is None
-    if schedule.status == PAUSED:
-        state = conv._("paused")
-    elif not rule.repeats and schedule.next_at is not None:
+    if schedule.status == ACTIVE and not rule.repeats and schedule.next_at is not None:
         state = None  # a one-off's rule in words is its next time already
-    elif schedule.next_at is not None:
-        state = conv._("next %(when)s", when=voice.when(schedule.next_at))
     else:
-        state = conv._("done")
+        state = state_words(voice, schedule.status, schedule.next_at)
     if state is None:
         if named:
             return conv._(

@@ -94,3 +94,12 @@ def next_moments(reader: Reader, moments: list[datetime]) -> str:
     for moment in moments[1:]:
         shown.append(fmt.day(moment) if fmt.time(moment) == first_time else reader.when(moment))
     return ", ".join(shown)
+
+
+def state_words(reader: Reader, status: str, next_at: datetime | None) -> str:
+    """Where a schedule stands, for a list: "paused", "next Monday 7 December at 19:00"."""
+    if status == "paused":
+        return reader._("paused")
+    if next_at is not None:
+        return reader._("next %(when)s", when=reader.when(next_at))
+    return reader._("done")

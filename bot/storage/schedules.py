@@ -38,6 +38,17 @@ class ScheduleRepository:
     def get(self, schedule_id: int) -> Schedule | None:
         return self.session.get(Schedule, schedule_id)
 
+    def open_by_number(self, kind: str, word: str) -> Schedule | None:
+        """The schedule a member names by its number ("12" or "#12"), if it is of `kind`
+        and not over; anything else typed finds nothing."""
+        number = word.lstrip("#")
+        if not (number.isascii() and number.isdecimal()) or len(number) > 12:
+            return None
+        schedule = self.get(int(number))
+        if schedule is None or schedule.kind != kind or schedule.status == DONE:
+            return None
+        return schedule
+
     def by_key(self, key: str) -> Schedule | None:
         return self.session.exec(select(Schedule).where(Schedule.key == key)).first()
 
