@@ -50,11 +50,13 @@ class Notifier:
         )
         return Voice(self.services.catalogs.translator(language), member.timezone)
 
-    def chat_voice(self, chat: Chat | None) -> Voice:
+    def chat_voice(self, chat: Chat | None, timezone: str | None = None) -> Voice:
+        """What a chat reads: its language (bot.storage.conversations.chat_language), in
+        `timezone` where times are shown."""
         language = ConversationRepository(self.session).chat_language(
             chat, self.services.organization.default_language
         )
-        return Voice(self.services.catalogs.translator(language))
+        return Voice(self.services.catalogs.translator(language), timezone)
 
     def reach(self, member: Member, platform: str | None = None) -> tuple[ChatRef, Identity] | None:
         """The member's most recent private conversation on a platform that still reaches

@@ -30,7 +30,6 @@ from bot.i18n.catalog import N_
 from bot.i18n.schedule_words import describe
 from bot.i18n.when_input import Unreadable, read_when
 from bot.scheduling.rules import Rule, next_occurrence, shortest_gap
-from bot.storage.conversations import ConversationRepository
 from bot.storage.feeds import aware
 from bot.storage.memberships import MembershipRepository
 from bot.storage.models import Chat, Feed, FeedEntry, FeedSource, Member, Schedule, utcnow
@@ -206,13 +205,6 @@ def render(voice: Voice, groups: Groups, stories: Sequence[tuple[str, str]] = ()
     return Markup("\n\n".join(paragraphs))
 
 
-def chat_voice(services: Services, session: Session, chat: Chat | None, zone: str) -> Voice:
-    language = ConversationRepository(session).chat_language(
-        chat, services.organization.default_language
-    )
-    return Voice(services.catalogs.translator(language), zone)
-
-
 def readers(
     services: Services, session: Session, schedule: Schedule
 ) -> tuple[Voice, list[int]] | None:
@@ -230,7 +222,7 @@ def readers(
     ).first()
     if chat is None or chat.chapter_id is None:
         return None
-    return chat_voice(services, session, chat, schedule.timezone), [chat.chapter_id]
+    return Notifier(services, session).chat_voice(chat, schedule.timezone), [chat.chapter_id]
 
 
 def compose(

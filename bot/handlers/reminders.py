@@ -741,10 +741,8 @@ def fire(services: Services, session: Session, schedule: Schedule, at: Occurrenc
     if target not in chats:
         chats[target] = ConversationRepository(session).find_chat(target.platform, target.chat_id)
     chat = chats[target]
-    language = ConversationRepository(session).chat_language(
-        chat, services.organization.default_language
-    )
-    voice = Voice(services.catalogs.translator(language), schedule.timezone)
+    voice = Notifier(services, session).chat_voice(chat, schedule.timezone)
+    language = voice.language
     author = session.get(Member, schedule.created_by) if schedule.created_by else None
     if author is not None and author.display_name:
         words = voice._(
