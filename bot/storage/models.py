@@ -127,6 +127,9 @@ class Chapter(SQLModel, table=True):
     )
     founded_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+    # What the organizers ask of members this month (/nudges ask): carried by the nudges.
+    current_ask: str | None = Field(default=None, max_length=300)
+    current_ask_since: datetime | None = None
     # Derived from latitude and longitude on every insert and update (never set them by hand).
     geo_band: int | None = _geo_column("geo_band", Integer)
     geo_x: float | None = _geo_column("geo_x", Float)

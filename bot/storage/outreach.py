@@ -8,11 +8,16 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.storage.models import InvitationCode, OutreachEntry, Recruitment
+from bot.storage.database import insert_for
+from bot.storage.models import InvitationCode, OutreachEntry, Recruitment, utcnow
 
 # Crockford's base 32 (no I, L, O, U): a code copied by hand survives. 10 characters: 50 bits.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
 class OutreachRepository:
@@ -64,12 +69,43 @@ class OutreachRepository:
         if row is not None:
             return row.code
         while True:
-            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+            code = new_code()
             if self.session.get(InvitationCode, code) is None:
                 break
         self.session.add(InvitationCode(code=code, member_id=member_id))
         self.session.flush()
         return code
+
+    def codes_of(self, member_ids: list[int]) -> dict[int, str]:
+        """Every listed member's code, the missing ones made at once (a monthly nudge carries
+        each member's invitation): existing codes are kept, a rare clash is drawn again."""
+        wanted = set(member_ids)
+        codes: dict[int, str] = {}
+        for member_id, code in self.session.exec(
+            select(InvitationCode.member_id, InvitationCode.code)
+        ):
+            if member_id in wanted:
+                codes[member_id] = code
+        taken = set(codes.values())
+        now = utcnow()
+        while missing := [m for m in member_ids if m not in codes]:
+            rows = []
+            for member_id in missing:
+                code = new_code()
+                while code in taken:
+                    code = new_code()
+                taken.add(code)
+                rows.append({"code": code, "member_id": member_id, "created_at": now})
+            statement = insert_for(self.session)(InvitationCode.__table__)  # type: ignore[attr-defined]
+            written = self.session.execute(
+                statement.on_conflict_do_nothing().returning(
+                    InvitationCode.__table__.c.member_id,  # type: ignore[attr-defined]
+                    InvitationCode.__table__.c.code,  # type: ignore[attr-defined]
+                ),
+                rows,
+            )
+            codes.update({member_id: code for member_id, code in written})
+        return codes
 
     def inviter_of_code(self, code: str) -> int | None:
         row = self.session.get(InvitationCode, code.upper()) if code else None
