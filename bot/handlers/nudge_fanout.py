@@ -7,6 +7,8 @@ member by member."""
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -18,9 +20,10 @@ from bot.core.events import ChatRef
 from bot.core.outgoing import Choice, Option, Outgoing, Priority, new_message_id, to_record
 from bot.core.services import Services
 from bot.core.voice import Voice
+from bot.handlers.outreach import INVITE_PREFIX
 from bot.i18n.formatting import zone
 from bot.i18n.locale import negotiate_language, normalize_language
-from bot.storage.bulk import upsert_rows, write_rows
+from bot.storage.bulk import EncodedJSON, upsert_rows, write_rows
 from bot.storage.models import (
     Chapter,
     Chat,
@@ -33,7 +36,7 @@ from bot.storage.models import (
     PendingAction,
     utcnow,
 )
-from bot.storage.outbox import FILLED, delivery_record
+from bot.storage.outbox import FILLED
 from bot.storage.outreach import OutreachRepository
 
 if TYPE_CHECKING:
@@ -122,7 +125,7 @@ def fan_out(
     languages: dict[tuple[str | None, str | None], str] = {}
     moments: dict[tuple[str, timedelta, tuple[int, int]], datetime] = {}
     # The same words for every member of one language and chapter ask: rendered once.
-    templates: dict[tuple[str, int | None], dict] = {}
+    templates: dict[tuple[str, int | None], NudgeTemplate] = {}
     chapter_logged: dict[tuple[int, datetime], int] = {}
     repo = OutreachRepository(session)
     created = utcnow()
@@ -174,7 +177,7 @@ def fan_out(
                         chapter.id, month_start.astimezone(UTC)
                     )
                 count = chapter_logged[key_month]
-            template = message_template(
+            template = NudgeTemplate(
                 with_invitation(voice, nudge_words(voice, chapter, Logged(mine, count))),
                 answer_options(voice),
                 language,
@@ -184,32 +187,49 @@ def fan_out(
             template = templates.get((language, asked))
             if template is None:
                 words = with_invitation(voice, nudge_words(voice, chapter, Logged(0, 0)))
-                template = message_template(words, answer_options(voice), language)
+                template = NudgeTemplate(words, answer_options(voice), language)
                 templates[(language, asked)] = template
         prompt_id = "a" + secrets.token_urlsafe(6)
-        target = ChatRef(chat[0], chat[1])
+        chat_key = f"{chat[0]}:{chat[1]}"
         actions.append(
             {
                 "id": prompt_id,
                 "member_id": member_id,
-                "chat_key": target.key,
+                "chat_key": chat_key,
                 "kind": ANSWER,
-                "payload": {},
-                "options": template["body"]["options_pairs"],
+                "payload": EMPTY_PAYLOAD,
+                "options": template.options,
                 "created_at": created,
             }
         )
-        deliveries.append((member_id, target, prompt_id, template, due))
+        deliveries.append((member_id, chat, prompt_id, template, due))
         if member_id in touched:
             touched[member_id].last_nudged_at = due
         else:
             budgets.append({"member_id": member_id, "last_nudged_at": due})
         counted.written += 1
     codes = repo.codes_of([d[0] for d in deliveries])
-    rows = [
-        delivery_row(template, target, member_id, prompt_id, codes[member_id], occurrence, due)
-        for member_id, target, prompt_id, template, due in deliveries
-    ]
+    rows = []
+    for member_id, (platform, chat_id), prompt_id, template, due in deliveries:
+        message_id = new_message_id()
+        rows.append(
+            {
+                "message_id": message_id,
+                "platform": platform,
+                "chat_id": chat_id,
+                "member_id": member_id,
+                "message": template.record(
+                    message_id, platform, chat_id, prompt_id, INVITE_PREFIX + codes[member_id]
+                ),
+                "priority": int(Priority.BROADCAST),
+                "status": "pending",
+                "attempts": 0,
+                "due_at": due,
+                "created_at": created,
+                "schedule_id": occurrence[0],
+                "occurrence": occurrence[1],
+            }
+        )
     if rows:
         session.info[FILLED] = True  # the firing's owner wakes the senders after commit
     write_rows(session, PendingAction.__table__, actions)  # type: ignore[attr-defined]
@@ -228,42 +248,48 @@ def home_chapters(session: Session) -> dict[int, int]:
     return homes
 
 
-def message_template(text: str, options: list[Option], language: str) -> dict:
-    """The record of a nudge (bot.core.outgoing.to_record) without what each member's own."""
-    sample = Outgoing(
-        chat=ChatRef("", ""),
-        body=Choice(prompt_id="", text=text, options=tuple(options)),
-        priority=Priority.BROADCAST,
-        language=language,
-        notify=True,
-    )
-    record = to_record(sample)
-    record["body"]["options_pairs"] = [[o.key, o.label] for o in options]
-    return record
+EMPTY_PAYLOAD = EncodedJSON("{}")
+_BLANK = re.compile(r'"@@(\w+)@@"')
 
 
-def delivery_row(
-    template: dict,
-    target: ChatRef,
-    member_id: int,
-    prompt_id: str,
-    code: str,
-    occurrence: tuple[int, datetime],
-    due: datetime,
-) -> dict:
-    from bot.handlers.outreach import INVITE_PREFIX
+class NudgeTemplate:
+    """One nudge's words and buttons, encoded once as the outbox's JSON record
+    (bot.core.outgoing.to_record) with blanks for what is each member's own."""
 
-    body = {k: v for k, v in template["body"].items() if k != "options_pairs"}
-    body["prompt_id"] = prompt_id
-    body["invitation"] = INVITE_PREFIX + code
-    message_id = new_message_id()
-    record = {
-        **template,
-        "id": message_id,
-        "chat": {"platform": target.platform, "chat_id": target.chat_id},
-        "body": body,
-    }
-    return delivery_record(record, target, member_id, occurrence, due)
+    def __init__(self, text: str, options: list[Option], language: str) -> None:
+        sample = Outgoing(
+            chat=ChatRef("@@platform@@", "@@chat_id@@"),
+            body=Choice(
+                prompt_id="@@prompt_id@@",
+                text=text,
+                options=tuple(options),
+                invitation="@@invitation@@",
+            ),
+            priority=Priority.BROADCAST,
+            language=language,
+            notify=True,
+            id="@@id@@",
+        )
+        # The words cannot hold a blank: json.dumps escapes every quote they contain.
+        self._parts = _BLANK.split(json.dumps(to_record(sample)))
+        self.options = EncodedJSON(json.dumps([[o.key, o.label] for o in options]))
+
+    def record(
+        self, message_id: str, platform: str, chat_id: str, prompt_id: str, invitation: str
+    ) -> EncodedJSON:
+        values = {
+            "id": message_id,
+            "platform": platform,
+            "chat_id": chat_id,
+            "prompt_id": prompt_id,
+            "invitation": invitation,
+        }
+        parts = self._parts
+        pieces = [parts[0]]
+        for index in range(1, len(parts), 2):
+            pieces.append(json.dumps(values[parts[index]]))
+            pieces.append(parts[index + 1])
+        return EncodedJSON("".join(pieces))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.storage.database import insert_for
+from bot.storage.bulk import write_rows
 from bot.storage.models import InvitationCode, OutreachEntry, Recruitment, utcnow
 
 # Crockford's base 32 (no I, L, O, U): a code copied by hand survives. 10 characters: 50 bits.
@@ -16,8 +16,12 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
 
 
+# Random bytes to code characters: 256 is a multiple of 32, so each is equally likely.
+_TO_ALPHABET = bytes.maketrans(bytes(range(256)), (ALPHABET * 8).encode())
+
+
 def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return secrets.token_bytes(CODE_LENGTH).translate(_TO_ALPHABET).decode()
 
 
 class OutreachRepository:
@@ -78,34 +82,29 @@ class OutreachRepository:
 
     def codes_of(self, member_ids: list[int]) -> dict[int, str]:
         """Every listed member's code, the missing ones made at once (a monthly nudge carries
-        each member's invitation): existing codes are kept, a rare clash is drawn again."""
-        wanted = set(member_ids)
+        each member's invitation): existing codes are kept; new ones are drawn unlike every
+        code there is, and written in bulk (a code made meanwhile by /invite fails the write,
+        which the clock then runs again)."""
         codes: dict[int, str] = {}
+        taken: set[str] = set()
         for member_id, code in self.session.exec(
             select(InvitationCode.member_id, InvitationCode.code)
         ):
-            if member_id in wanted:
-                codes[member_id] = code
-        taken = set(codes.values())
+            codes[member_id] = code
+            taken.add(code)
         now = utcnow()
-        while missing := [m for m in member_ids if m not in codes]:
-            rows = []
-            for member_id in missing:
+        rows = []
+        for member_id in member_ids:
+            if member_id in codes:
+                continue
+            code = new_code()
+            while code in taken:
                 code = new_code()
-                while code in taken:
-                    code = new_code()
-                taken.add(code)
-                rows.append({"code": code, "member_id": member_id, "created_at": now})
-            statement = insert_for(self.session)(InvitationCode.__table__)  # type: ignore[attr-defined]
-            written = self.session.execute(
-                statement.on_conflict_do_nothing().returning(
-                    InvitationCode.__table__.c.member_id,  # type: ignore[attr-defined]
-                    InvitationCode.__table__.c.code,  # type: ignore[attr-defined]
-                ),
-                rows,
-            )
-            codes.update({member_id: code for member_id, code in written})
-        return codes
+            taken.add(code)
+            codes[member_id] = code
+            rows.append({"code": code, "member_id": member_id, "created_at": now})
+        write_rows(self.session, InvitationCode.__table__, rows)  # type: ignore[attr-defined]
+        return {member_id: codes[member_id] for member_id in member_ids}
 
     def inviter_of_code(self, code: str) -> int | None:
         row = self.session.get(InvitationCode, code.upper()) if code else None
