@@ -12,10 +12,10 @@ import time_machine
 from sqlmodel import Session, select
 
 from bot.app import Application
-from bot.storage.growth import GrowthRepository, Headcount
+from bot.storage.growth import Activity, GrowthRepository, Headcount
 from bot.storage.members import MemberRepository
 from bot.storage.memberships import MembershipRepository
-from bot.storage.models import Chapter, Departure, GrowthDay, Member
+from bot.storage.models import Chapter, Departure, GrowthDay, Member, OutreachEntry
 
 MONTHS = [datetime(2026, month, 1, tzinfo=UTC) for month in (3, 4, 5, 6, 7)]
 # Late in a day: the tally reads them from the next midnight, minus the rows in between.
@@ -29,8 +29,8 @@ def at(day: int, month: int, hour: int = 9) -> datetime:
 
 def spring(app: Application, tally_at: datetime | None) -> dict[str, int]:
     """Ann joins Antwerp on 10 March, Ben on 20 March, Cleo on 2 April; Ben leaves on 5 May
-    for Bruges (6 May); Dirk joins Antwerp on 15 May at 18:00; Cleo /forget-s on 3 June at
-    21:00. Each joins
+    for Bruges (6 May); Dirk joins Antwerp on 15 May at 18:00; Ann and Cleo log outreach on
+    2 June; Cleo /forget-s on 3 June at 21:00. Each joins
     the organization (onboarding) when joining a chapter. The tally counts at `tally_at`."""
     chapters: dict[str, int] = {}
     members: dict[str, int] = {}
@@ -75,6 +75,12 @@ def spring(app: Application, tally_at: datetime | None) -> dict[str, int]:
     def leave(session: Session) -> None:
         MembershipRepository(session).remove(chapters["Antwerp"], members["ben"])
 
+    def talk(session: Session) -> None:
+        for name in ("ann", "cleo"):
+            session.add(
+                OutreachEntry(member_id=members[name], chapter_id=chapters["Antwerp"], people=2)
+            )
+
     def forget(session: Session) -> None:
         MemberRepository(session).erase(members["cleo"])
 
@@ -85,6 +91,7 @@ def spring(app: Application, tally_at: datetime | None) -> dict[str, int]:
     step(at(5, 5), leave)
     step(at(6, 5), join("ben", "Bruges"))
     step(at(15, 5, 18), join("dirk", "Antwerp"))
+    step(at(2, 6), talk)
     step(at(3, 6, 21), forget)
     step(NOW, lambda session: None)
     return chapters
@@ -104,6 +111,7 @@ def test_who_left_still_counts_for_the_months_they_were_there(
         antwerp = growth.headcounts(chapters["Antwerp"], [*MONTHS, NOW, *LATE])
         organization = growth.headcounts(None, [*MONTHS, NOW, *LATE])
         sizes = [growth.chapters_with(n) for n in (1, 2, 3)]
+        june = growth.activity(chapters["Antwerp"], MONTHS[3], MONTHS[4])
         departures = session.exec(select(Departure)).all()
         days = {d.day: (d.joined, d.departed) for d in session.exec(select(GrowthDay))}
     # Antwerp on 1 March … 1 July, and now: Ben (March–May) still counts in April and May,
@@ -134,6 +142,8 @@ def test_who_left_still_counts_for_the_months_they_were_there(
     every_day |= {date(2026, 5, 15): (1, 0), date(2026, 6, 3): (0, 1)}
     cutoff = tally_at.date() if tally_at else date(2026, 3, 1)
     assert days == {d: n for d, n in every_day.items() if d < cutoff}
+    # Of Antwerp's Ann and Dirk, Ann logged outreach in June; Cleo's entry stays, unnamed.
+    assert june == Activity(members=2, voted=0, outreach=1, invited=0, nothing=1)
     # Antwerp has Ann and Dirk, Bruges has Ben.
     assert sizes == [2, 1, 0]
     # Ben's leaving and Cleo's /forget (Antwerp and the organization), naming nobody.
