@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
+from bot.storage.growth import GrowthRepository
 from bot.storage.models import (
     AdapterState,
     Ballot,
@@ -337,7 +338,9 @@ class MemberRepository:
         self.session.exec(
             update(JoinRequest).where(JoinRequest.decided_by == member_id).values(decided_by=None)
         )
-        # Logged conversations and recruitments stay in the chapters' history as numbers.
+        # Logged conversations and recruitments stay in the chapters' history as numbers, and
+        # so do the months they were a member (departures, naming nobody).
+        GrowthRepository(self.session).leave_organization(member_id)
         self.session.exec(
             update(OutreachEntry)
             .where(OutreachEntry.member_id == member_id)

@@ -16,7 +16,7 @@ from sqlmodel import select as sqlmodel_select
 from bot.core.events import PollVote
 from bot.storage.adapter_state import AdapterStateRepository
 from bot.storage.members import EXPORT_SECTIONS
-from bot.storage.models import NudgeState, OutreachEntry, Recruitment, utcnow
+from bot.storage.models import Departure, NudgeState, OutreachEntry, Recruitment, utcnow
 from bot.storage.outreach import OutreachRepository
 from tests.handlers.test_chapters import meet_organizers, request_brussels
 from tests.handlers.test_connect import code_in, say_on
@@ -183,5 +183,10 @@ async def test_mydata_shows_every_row_about_a_member_and_forget_leaves_none(
         recruitments = session.exec(sqlmodel_select(Recruitment)).all()
         assert len(recruitments) == 2
         assert all(member.id not in (r.inviter_id, r.newcomer_id) for r in recruitments)
+        # Her months in the organization too: a departure holds two dates and no one's id
+        # (the walk above found nothing of her in it), so /mydata has nothing to show of it.
+        [departure] = session.exec(sqlmodel_select(Departure)).all()
+        assert departure.chapter_id is None and departure.joined_at <= departure.left_at
+        assert "departure" not in EXPORT_SECTIONS
     results = await bot.say_in_group("/results", member="olga", chat="g2")
     assert "2 people voted" in results.text
