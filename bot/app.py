@@ -13,11 +13,10 @@ from bot.handlers import all_routers
 from bot.i18n.catalog import Catalogs
 from bot.storage import migrate
 from bot.storage.chapters import ChapterRepository
-from bot.storage.database import Database
+from bot.storage.database import STARTUP_LOCK, Database
 
 log = logging.getLogger(__name__)
 
-STARTUP_LOCK = 0x63686171  # an advisory lock key of its own (see bot.scheduling.leadership)
 
 
 @dataclass(slots=True)

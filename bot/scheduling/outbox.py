@@ -75,6 +75,10 @@ class OutboxDrainer:
             else:
                 store.retry(delivery_id, failure.retry_after or backoff(tries), failure.reason)
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def wake(self) -> None:
         self._wake.set()
 

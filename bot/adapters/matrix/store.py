@@ -15,7 +15,7 @@ from typing import Any
 from bot.core.events import ChatKind
 from bot.storage.adapter_state import AdapterStateRepository
 from bot.storage.conversations import ConversationRepository
-from bot.storage.database import Database
+from bot.storage.database import STARTUP_LOCK, Database
 
 PLATFORM = "matrix"
 CACHE_LIMIT = 4096
@@ -74,7 +74,10 @@ class MatrixStore:
         return SavedSession(**value) if isinstance(value, dict) else None
 
     def save_session(self, saved: SavedSession) -> None:
-        self._set("session", asdict(saved))
+        with self.database.session() as session:
+            # Processes logging in together on a fresh database: one writes after the other.
+            self.database.lock_for_transaction(session, STARTUP_LOCK)
+            AdapterStateRepository(session).set(PLATFORM, "session", asdict(saved))
 
     def forget_session(self) -> None:
         with self.database.session() as session:
