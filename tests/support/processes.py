@@ -1,0 +1,45 @@
+"""Several bot processes in one test: each an Application with its own engine on one
+PostgreSQL database, its Telegram adapter and its Leadership, as `chapterbot run` builds
+them. Only the leader drains the outbox and polls."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+
+from bot.adapters.telegram import TelegramAdapter, create_adapter
+from bot.app import Application, build_application
+from bot.config import Settings
+from bot.scheduling.leadership import Leadership
+from tests.support.fake_telegram import FakeTelegram
+
+
+@dataclasses.dataclass
+class Process:
+    app: Application
+    adapter: TelegramAdapter
+    leadership: Leadership
+
+
+@contextlib.asynccontextmanager
+async def telegram_processes(
+    settings: Settings, fake: FakeTelegram, count: int, retry: float = 0.2
+) -> AsyncIterator[list[Process]]:
+    settings = dataclasses.replace(settings, telegram_token=fake.token, telegram_api_url=fake.url)
+    processes: list[Process] = []
+    try:
+        for _ in range(count):
+            app = build_application(settings)
+            adapter = create_adapter(app)
+            adapter.network_backoff = 0.01
+            await adapter.start(lead=False)
+            leadership = Leadership(app.services.database, [adapter], retry=retry)
+            processes.append(Process(app, adapter, leadership))
+            await leadership.start()
+        yield processes
+    finally:
+        for process in reversed(processes):
+            await process.leadership.stop()
+            await process.adapter.stop()
+            process.app.close()
