@@ -18,7 +18,6 @@ from bot.storage.database import STARTUP_LOCK, Database
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(slots=True)
 class Application:
     services: Services

@@ -136,7 +136,7 @@ class MatrixAdapter:
 
     async def _run(self) -> None:
         if not self.drainer.running:
-            await self.drainer.start()
+            await self.drainer.start(reclaim=True)
             self.app.services.outbox_listeners.append(self.drainer.wake)
         if not self.sync.running:
             self.sync.start()

@@ -42,7 +42,9 @@ class TelegramAdapter:
     ) -> None:
         self.app = app
         self.config = config
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(
+            overall_per_second=config.messages_per_second,
+        )
         self.poll_timeout = poll_timeout
         self.network_backoff = network_backoff
         self.state = TelegramState(app.services.database)
@@ -147,7 +149,7 @@ class TelegramAdapter:
                 )
                 log.info("Telegram: @%s is listening (long polling)", application.bot.username)
         if not drainer.running:
-            await drainer.start()
+            await drainer.start(reclaim=True)
             # Woken when a turn leaves messages for other chats, not after every update.
             self.app.services.outbox_listeners.append(drainer.wake)
 
@@ -169,8 +171,10 @@ class TelegramAdapter:
         hide_in_logs(secret)
 
         async def receive(data: dict[str, Any]) -> None:
-            update = Update.de_json(data, application.bot)
-            await application.update_queue.put(update)
+            # Handled before Telegram hears 200: an update a process dies on is delivered
+            # again (to another process, behind a load balancer), and the next update of a
+            # chat comes only after this one, whichever process takes it.
+            await application.process_update(Update.de_json(data, application.bot))
 
         self._webhook = WebhookServer(
             self.config.listen_host,
