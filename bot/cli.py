@@ -246,8 +246,7 @@ async def run_adapters(app: Application, stop: asyncio.Event | None = None) -> N
         await leadership.start()
         await stop.wait()
     finally:
-        await leadership.stop()
-        clock.stop()
+        await leadership.stop()  # the clock too (a second stop would fail in APScheduler)
         for adapter in reversed(started):
             try:
                 await adapter.stop()
