@@ -33,8 +33,10 @@ def build_application(settings: Settings, *, upgrade_database: bool | None = Non
     `chapterbot db upgrade` (several processes must not migrate at once)."""
     organization = load_organization(settings.org_file)
     database = Database(settings.database_url)
-    if upgrade_database or (upgrade_database is None and database.is_sqlite):
+    if upgrade_database:
         migrate.upgrade(database)
+    elif upgrade_database is None and database.is_sqlite:
+        migrate.upgrade_if_behind(database)
     with database.session() as session:
         # Processes starting together take turns: each sees the chapters the other wrote.
         database.lock_for_transaction(session, STARTUP_LOCK)
