@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import AsyncIterator
 
 from bot.adapters.telegram import TelegramAdapter, create_adapter
+from bot.adapters.telegram.ratelimit import Limits
 from bot.app import Application, build_application
 from bot.config import Settings
 from bot.scheduling.leadership import Leadership
@@ -24,7 +25,11 @@ class Process:
 
 @contextlib.asynccontextmanager
 async def telegram_processes(
-    settings: Settings, fake: FakeTelegram, count: int, retry: float = 0.2
+    settings: Settings,
+    fake: FakeTelegram,
+    count: int,
+    retry: float = 0.2,
+    limits: Limits | None = None,
 ) -> AsyncIterator[list[Process]]:
     settings = dataclasses.replace(settings, telegram_token=fake.token, telegram_api_url=fake.url)
     processes: list[Process] = []
@@ -33,6 +38,8 @@ async def telegram_processes(
             app = build_application(settings)
             adapter = create_adapter(app)
             adapter.network_backoff = 0.01
+            if limits is not None:
+                adapter.limits = limits
             await adapter.start(lead=False)
             leadership = Leadership(app.services.database, [adapter], retry=retry)
             processes.append(Process(app, adapter, leadership))
