@@ -26,15 +26,12 @@ sys.path.insert(0, str(ROOT))  # the fake lives in tests/support
 
 from bot.adapters.telegram.ratelimit import Limits, TelegramRateLimiter  # noqa: E402
 from bot.config import DEMO_ORG_FILE, Settings, default_locales_dir  # noqa: E402
-from bot.core.events import ChatRef  # noqa: E402
-from bot.core.outgoing import Outgoing, Priority, Text  # noqa: E402
 from bot.storage import migrate  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
-from bot.storage.outbox import OutboxStore  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.fake_telegram.flood import FloodControl  # noqa: E402
 from tests.support.postgres import throwaway_database  # noqa: E402
-from tests.support.processes import telegram_processes  # noqa: E402
+from tests.support.processes import queue_broadcast, telegram_processes  # noqa: E402
 
 
 def report(name: str, sent: int, elapsed: float, rate: float, refused: int) -> None:
@@ -77,13 +74,7 @@ async def drained_by(count: int, recipients: int, rate: float) -> None:
             chats = [fake.private_chat(fake.person(f"M{n}")) for n in range(recipients)]
             limits = Limits(overall_per_second=rate)
             async with telegram_processes(settings, fake, count, limits=limits):
-                with database.session() as session:
-                    outbox = OutboxStore(session)
-                    with outbox.held():
-                        for chat in chats:
-                            ref = ChatRef("telegram", str(chat.id))
-                            body = Text("Assembly on Sunday")
-                            outbox.enqueue(Outgoing(ref, body, priority=Priority.BROADCAST))
+                queue_broadcast(database, [chat.id for chat in chats], "Assembly on Sunday")
                 started = time.perf_counter()
                 while flood.accepted < recipients:
                     await asyncio.sleep(0.01)

@@ -13,11 +13,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.core.events import ChatRef
-from bot.core.outgoing import Outgoing, Priority, Text
 from bot.storage.database import Database
 from bot.storage.models import Schedule, utcnow
-from bot.storage.outbox import OutboxStore
 from bot.storage.schedules import ScheduleRepository
 from tests.adapters.matrix import conftest as matrix_fixtures
 from tests.adapters.matrix.human import Human, body_of
@@ -25,6 +22,7 @@ from tests.adapters.telegram import conftest as telegram_fixtures
 from tests.support.cluster import Balancer, BotProcess, cluster, environment, free_port, upgrade
 from tests.support.fake_telegram import Chat, FakeTelegram
 from tests.support.postgres import throwaway_database
+from tests.support.processes import queue_broadcast
 from tests.support.synapse import Synapse
 
 # The adapters' fixtures (their conftests sit in sibling folders): this module gets its own
@@ -171,13 +169,7 @@ async def fan_out_with_a_kill(
         people = [fake.private_chat(fake.person(f"M{n}")) for n in range(RECIPIENTS)]
         database = Database(database_url)
         try:
-            with database.session() as session:
-                outbox = OutboxStore(session)
-                with outbox.held():
-                    for chat in people:
-                        ref = ChatRef("telegram", str(chat.id))
-                        body = Text("Assembly on Sunday")
-                        outbox.enqueue(Outgoing(ref, body, priority=Priority.BROADCAST))
+            queue_broadcast(database, [chat.id for chat in people], "Assembly on Sunday")
 
             def delivered() -> int:
                 return sum(1 for chat in people if chat.bot_message_ids)

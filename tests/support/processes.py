@@ -12,7 +12,11 @@ from bot.adapters.telegram import TelegramAdapter, create_adapter
 from bot.adapters.telegram.ratelimit import Limits
 from bot.app import Application, build_application
 from bot.config import Settings
+from bot.core.events import ChatRef
+from bot.core.outgoing import Outgoing, Priority, Text
 from bot.scheduling.leadership import Leadership
+from bot.storage.database import Database
+from bot.storage.outbox import OutboxStore
 from tests.support.fake_telegram import FakeTelegram
 
 
@@ -50,3 +54,14 @@ async def telegram_processes(
             await process.leadership.stop()
             await process.adapter.stop()
             process.app.close()
+
+
+def queue_broadcast(database: Database, chat_ids: list[int], text: str) -> None:
+    """One message to each of these Telegram chats, queued in one statement as a firing
+    queues a fan-out."""
+    with database.session() as session:
+        outbox = OutboxStore(session)
+        with outbox.held():
+            for chat_id in chat_ids:
+                ref = ChatRef("telegram", str(chat_id))
+                outbox.enqueue(Outgoing(ref, Text(text), priority=Priority.BROADCAST))
