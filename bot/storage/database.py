@@ -25,6 +25,11 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# An advisory lock key of its own (see bot.scheduling.leadership): processes starting
+# together take turns where each would otherwise create the same row.
+STARTUP_LOCK = 0x63686171
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)

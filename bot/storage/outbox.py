@@ -144,5 +144,13 @@ class OutboxStore:
                 .values(status="pending", due_at=due_at, claimed_at=None)
             )
 
+    def reclaim(self, platform: str) -> None:
+        """Every row of `platform` being sent is pending again (its sender is gone)."""
+        self.session.exec(
+            update(Delivery)
+            .where(Delivery.platform == platform, Delivery.status == "sending")
+            .values(status="pending", claimed_at=None)
+        )
+
     def _set(self, delivery_id: int, **values: object) -> None:
         self.session.exec(update(Delivery).where(Delivery.id == delivery_id).values(**values))

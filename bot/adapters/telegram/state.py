@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from bot.storage.adapter_state import AdapterStateRepository
-from bot.storage.database import Database
+from bot.storage.database import STARTUP_LOCK, Database
 from bot.storage.members import MemberRepository
 
 PLATFORM = "telegram"
@@ -90,6 +90,8 @@ class TelegramState:
     def webhook_secret(self) -> str:
         """The secret Telegram sends with each webhook call: made once, then kept."""
         with self.database.session() as session:
+            # Processes starting together on a fresh database make one secret, not one each.
+            self.database.lock_for_transaction(session, STARTUP_LOCK)
             repository = AdapterStateRepository(session)
             secret = repository.get(PLATFORM, WEBHOOK_SECRET)
             if not secret:
