@@ -63,7 +63,8 @@ class TelegramAdapter:
         return self._drainer
 
     def has_handled(self, update_id: int) -> bool:
-        return self.ledger is not None and self.ledger.handled(update_id)
+        """This process is done with the update (what became of it is in the database)."""
+        return self.ledger is not None and self.ledger.done(update_id)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -101,7 +102,8 @@ class TelegramAdapter:
         await application.initialize()  # getMe: the bot's id and username
         bot = application.bot
         services = self.app.services
-        self.ledger = UpdateLedger(self.state)
+        self.ledger = UpdateLedger(services.database)
+        self.ledger.prune()
         self.outbox = outbox = TelegramOutbox(
             bot, services.catalogs, self.state, network_backoff=self.network_backoff
         )
@@ -188,15 +190,11 @@ class TelegramAdapter:
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert self.ledger is not None and self._inbound is not None
-        if self.ledger.handled(update.update_id):
-            log.info("update %s was handled before a restart; skipped", update.update_id)
-            return
+        # Each turn records the update with what it did, and skips one handled before.
         try:
             await self._inbound.handle(update)
         finally:
-            # Recorded even when handling failed: an update that breaks the adapter must not
-            # break it again after every restart. The core already apologized to the member.
-            self.ledger.record(update.update_id)
+            self.ledger.finish(update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
