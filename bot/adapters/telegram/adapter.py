@@ -20,6 +20,7 @@ from bot.adapters.telegram.moderators import Moderators
 from bot.adapters.telegram.outbound import TelegramOutbox
 from bot.adapters.telegram.ratelimit import Limits, TelegramRateLimiter
 from bot.adapters.telegram.replies import TurnOutbox
+from bot.adapters.telegram.request import requests
 from bot.adapters.telegram.state import PLATFORM, TelegramState
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.app import Application
@@ -85,9 +86,12 @@ class TelegramAdapter:
             ("telegram.ext.ExtBot", logging.INFO),
         )
         api = self.config.api_url
+        calls, polls = requests()
         builder = (
             PtbApplication.builder()
             .token(self.config.token)
+            .request(calls)
+            .get_updates_request(polls)
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
             .rate_limiter(TelegramRateLimiter(self.limits))
