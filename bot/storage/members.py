@@ -38,6 +38,7 @@ from bot.storage.models import (
     Schedule,
     utcnow,
 )
+from bot.storage.selections import SelectionRepository
 
 # Where /mydata shows the rows of each table that are about a member. A table added without
 # an entry here fails the privacy test that walks the whole schema.
@@ -67,6 +68,7 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "invitationcode": ("invitation_code",),
     "recruitment": ("people_you_invited", "your_invitation"),
     "nudgestate": ("outreach_nudges",),
+    "pollselection": ("poll_selections",),
 }
 
 
@@ -261,6 +263,13 @@ class MemberRepository:
                 for row in self._adapter_rows(member_id)
             ],
             "organizer_invitations": [i.model_dump(mode="json") for i in invitations],
+            # Options selected in a poll and not cast yet: theirs until they cast them.
+            "poll_selections": [
+                s.model_dump(mode="json")
+                for s in SelectionRepository(self.session).of_accounts(
+                    (i.platform, i.user_id) for i in self.identities(member_id)
+                )
+            ],
             **self._outreach(member_id),
         }
 
@@ -353,6 +362,9 @@ class MemberRepository:
             update(Recruitment)
             .where(Recruitment.newcomer_id == member_id)
             .values(newcomer_id=None, name_shared=False)
+        )
+        SelectionRepository(self.session).erase_accounts(
+            (i.platform, i.user_id) for i in self.identities(member_id)
         )
         self.session.flush()
         self.session.exec(delete(ChapterStory).where(ChapterStory.author_id == member_id))

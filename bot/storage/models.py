@@ -332,6 +332,28 @@ class AdapterState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class HandledUpdate(SQLModel, table=True):
+    """A platform's delivery already handled (a Telegram update id), written in the same
+    transaction as what it did: delivered again, by a retry or to another process, it is
+    skipped; a turn that failed wrote neither. Kept a week (bot.storage.handled)."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    update_id: str = Field(primary_key=True, max_length=64)
+    handled_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PollSelection(SQLModel, table=True):
+    """The options a person has selected in a multiple choice poll and not cast yet (a poll
+    with buttons, one press per option), by platform account: any process sees them."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    poll: str = Field(primary_key=True, max_length=64)  # the adapter's name of the poll
+    chat_id: str = Field(primary_key=True, max_length=255)
+    user_id: str = Field(primary_key=True, max_length=255)
+    options: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class PollRecord(SQLModel, table=True):
     """A quick poll. Its id is the neutral poll id adapters map their native polls to."""
 

@@ -120,6 +120,33 @@ def test_ballots_cast_in_private_move_to_the_poll_s_first_chat(any_database_url:
         database.dispose()
 
 
+def test_the_updates_telegram_handled_before_stay_handled(any_database_url: str) -> None:
+    """The ids the adapter kept in its state become rows of the record of handled updates."""
+    database = Database(any_database_url)
+    try:
+        migrate.upgrade(database, "0011")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO adapterstate (platform, key, value, updated_at) "
+                    "VALUES ('telegram', 'handled_update_ids', '[7, 8, 8]', :now)"
+                ),
+                {"now": datetime(2026, 1, 1, tzinfo=UTC)},
+            )
+        migrate.upgrade(database)
+        with database.session() as session:
+            from bot.storage.handled import HandledUpdates
+
+            handled = HandledUpdates(session)
+            assert handled.handled("telegram", "7") and handled.handled("telegram", "8")
+            assert not handled.claim("telegram", "8") and handled.claim("telegram", "9")
+        with database.engine.connect() as connection:
+            left = connection.execute(text("SELECT key FROM adapterstate")).scalars().all()
+        assert "handled_update_ids" not in left
+    finally:
+        database.dispose()
+
+
 def test_open_polls_with_a_deadline_become_schedules(any_database_url: str) -> None:
     import json
 

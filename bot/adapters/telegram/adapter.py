@@ -20,6 +20,7 @@ from bot.adapters.telegram.moderators import Moderators
 from bot.adapters.telegram.outbound import TelegramOutbox
 from bot.adapters.telegram.ratelimit import Limits, TelegramRateLimiter
 from bot.adapters.telegram.replies import TurnOutbox
+from bot.adapters.telegram.request import requests
 from bot.adapters.telegram.state import PLATFORM, TelegramState
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.app import Application
@@ -65,7 +66,8 @@ class TelegramAdapter:
         return self._drainer
 
     def has_handled(self, update_id: int) -> bool:
-        return self.ledger is not None and self.ledger.handled(update_id)
+        """This process is done with the update (what became of it is in the database)."""
+        return self.ledger is not None and self.ledger.done(update_id)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -90,9 +92,12 @@ class TelegramAdapter:
             ("telegram.ext.ExtBot", logging.INFO),
         )
         api = self.config.api_url
+        calls, polls = requests()
         builder = (
             PtbApplication.builder()
             .token(self.config.token)
+            .request(calls)
+            .get_updates_request(polls)
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
             .rate_limiter(TelegramRateLimiter(self.limits))
@@ -107,7 +112,8 @@ class TelegramAdapter:
         await application.initialize()  # getMe: the bot's id and username
         bot = application.bot
         services = self.app.services
-        self.ledger = UpdateLedger(self.state)
+        self.ledger = UpdateLedger(services.database)
+        self.ledger.prune()
         self.outbox = outbox = TelegramOutbox(
             bot, services.catalogs, self.state, network_backoff=self.network_backoff
         )
@@ -209,15 +215,11 @@ class TelegramAdapter:
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert self.ledger is not None and self._inbound is not None
-        if self.ledger.handled(update.update_id):
-            log.info("update %s was handled before a restart; skipped", update.update_id)
-            return
+        # Each turn records the update with what it did, and skips one handled before.
         try:
             await self._inbound.handle(update)
         finally:
-            # Recorded even when handling failed: an update that breaks the adapter must not
-            # break it again after every restart. The core already apologized to the member.
-            self.ledger.record(update.update_id)
+            self.ledger.finish(update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None

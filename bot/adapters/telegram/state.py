@@ -11,10 +11,7 @@ from bot.storage.database import STARTUP_LOCK, Database
 from bot.storage.members import MemberRepository
 
 PLATFORM = "telegram"
-HANDLED_UPDATES = "handled_update_ids"
 WEBHOOK_SECRET = "webhook_secret"
-# Telegram redelivers at most the last unconfirmed batch (100 updates) after a restart.
-REMEMBERED_UPDATES = 200
 
 
 class TelegramState:
@@ -28,14 +25,6 @@ class TelegramState:
     def _set(self, key: str, value: Any) -> None:
         with self.database.session() as session:
             AdapterStateRepository(session).set(PLATFORM, key, value)
-
-    # -- updates already handled -------------------------------------------------------
-
-    def handled_updates(self) -> list[int]:
-        return [int(i) for i in self._get(HANDLED_UPDATES, [])]
-
-    def set_handled_updates(self, update_ids: list[int]) -> None:
-        self._set(HANDLED_UPDATES, update_ids[-REMEMBERED_UPDATES:])
 
     # -- polls: poll_answer carries only Telegram's poll id ----------------------------
 
