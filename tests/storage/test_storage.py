@@ -124,7 +124,7 @@ def test_the_updates_telegram_handled_before_stay_handled(any_database_url: str)
     """The ids the adapter kept in its state become rows of the record of handled updates."""
     database = Database(any_database_url)
     try:
-        migrate.upgrade(database, "0011")
+        migrate.upgrade(database, "0013")
         with database.engine.begin() as connection:
             connection.execute(
                 text(
