@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, update
@@ -76,9 +77,9 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 
 # Built once: every incoming message runs it, and building a statement costs more than
-# running it on SQLite.
-_SPEAKER_WITH_STATE = (
-    select(Member, Identity, ConversationState)
+# running it on SQLite. Who speaks, their state in this chat and the chat's row: one query.
+_SPEAKER_IN_CHAT = (
+    select(Member, Identity, ConversationState, Chat)
     .join(Identity, Identity.member_id == Member.id)
     .outerjoin(
         ConversationState,
@@ -87,8 +88,24 @@ _SPEAKER_WITH_STATE = (
             ConversationState.chat_key == bindparam("chat_key"),
         ),
     )
+    .outerjoin(
+        Chat,
+        and_(Chat.platform == bindparam("chat_platform"), Chat.chat_id == bindparam("chat_id")),
+    )
     .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
 )
+
+
+@dataclass(slots=True)
+class Speaker:
+    """Who speaks in a chat: their rows, their state there (None: not saved yet) and the
+    chat's row (None: not stored yet, or not looked up for a member just created)."""
+
+    member: Member
+    identity: Identity
+    state: ConversationState | None
+    chat: Chat | None
+    created: bool
 
 
 class MemberRepository:
@@ -124,13 +141,31 @@ class MemberRepository:
         handle: str | None = None,
         language_hint: str | None = None,
     ) -> tuple[Member, Identity, ConversationState | None, bool]:
-        """Who speaks, with their conversation state in this chat: one query per message."""
-        row = self.session.exec(
-            _SPEAKER_WITH_STATE,
-            params={"platform": platform, "user_id": user_id, "chat_key": chat_key},
-        ).first()
+        """Who speaks, with their conversation state in this chat."""
+        chat_platform, _, chat_id = chat_key.partition(":")
+        found = self.speaker_in(platform, user_id, chat_platform, chat_id, handle, language_hint)
+        return found.member, found.identity, found.state, found.created
+
+    def speaker_in(
+        self,
+        platform: str,
+        user_id: str,
+        chat_platform: str,
+        chat_id: str,
+        handle: str | None = None,
+        language_hint: str | None = None,
+    ) -> Speaker:
+        """Who speaks, their state in this chat and the chat's row: one query per message."""
+        params = {
+            "platform": platform,
+            "user_id": user_id,
+            "chat_key": f"{chat_platform}:{chat_id}",
+            "chat_platform": chat_platform,
+            "chat_id": chat_id,
+        }
+        row = self.session.exec(_SPEAKER_IN_CHAT, params=params).first()
         if row:
-            member, identity, state = row
+            member, identity, state, chat = row
             # A platform that gives no hint this time does not erase the one it gave before.
             language_hint = language_hint or identity.language_hint
             changed = identity.handle != handle or identity.language_hint != language_hint
@@ -138,7 +173,7 @@ class MemberRepository:
                 identity.handle, identity.language_hint = handle, language_hint
                 identity.last_seen_at = utcnow()
                 self.session.add(identity)
-            return member, identity, state, False
+            return Speaker(member, identity, state, chat, False)
         member = Member()
         self.session.add(member)
         self.session.flush()
@@ -162,14 +197,11 @@ class MemberRepository:
         if inserted is None:
             self.session.delete(member)
             self.session.flush()
-            found = self.session.exec(
-                _SPEAKER_WITH_STATE,
-                params={"platform": platform, "user_id": user_id, "chat_key": chat_key},
-            ).one()
-            return found[0], found[1], found[2], False
+            found = self.session.exec(_SPEAKER_IN_CHAT, params=params).one()
+            return Speaker(found[0], found[1], found[2], found[3], False)
         identity = self.session.get(Identity, inserted[0])
         assert identity is not None
-        return member, identity, None, True
+        return Speaker(member, identity, None, None, True)
 
     def save(self, member: Member) -> None:
         member.updated_at = utcnow()

@@ -6,10 +6,25 @@ import secrets
 from collections import Counter
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from bot.storage.models import Ballot, PollChat, PollRecord, PollVoter, utcnow
+
+_POLL = PollRecord.__table__  # type: ignore[attr-defined]
+_POLL_CHAT = PollChat.__table__  # type: ignore[attr-defined]
+# Built once, in Core: every group message asks it (and most chats have no poll).
+_LATEST_IN_CHAT = (
+    sa_select(_POLL.c.id)
+    .join(_POLL_CHAT, _POLL_CHAT.c.poll_id == _POLL.c.id)
+    .where(
+        _POLL_CHAT.c.platform == bindparam("platform"),
+        _POLL_CHAT.c.chat_id == bindparam("chat_id"),
+    )
+    .order_by(_POLL.c.created_at.desc())
+    .limit(1)
+)
 
 
 class PollRepository:
@@ -72,6 +87,15 @@ class PollRepository:
         if open_only:
             query = query.where(col(PollRecord.closed_at).is_(None))
         return list(self.session.exec(query))
+
+    def latest_in_chat(self, platform: str, chat_id: str) -> PollRecord | None:
+        """The chat's newest poll, open or closed."""
+        found = (
+            self.session.connection()
+            .execute(_LATEST_IN_CHAT, {"platform": platform, "chat_id": chat_id})
+            .first()
+        )
+        return self.session.get(PollRecord, found[0]) if found else None
 
     def open_of_chapter(self, chapter_id: int) -> list[PollRecord]:
         return list(
