@@ -15,9 +15,9 @@ from bot.storage.models import (
     ConversationState,
     Delivery,
     PendingAction,
-    new_row,
     utcnow,
 )
+from bot.storage.rows import new_row
 
 # Built once: every message and every firing looks a chat up.
 _FIND_CHAT = select(Chat).where(

@@ -5,44 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import JSON, Column, Float, Index, Integer, UniqueConstraint, event
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
-Row = TypeVar("Row", bound=SQLModel)
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def new_row(model: type[Row], **values: Any) -> Row:
-    """A new row object built as SQLAlchemy builds the rows it loads: its fields' defaults and
-    `values` written straight into it, without SQLModel's attribute-by-attribute construction
-    (several times dearer, and rows made on every message need none of it). The values must
-    be of the fields' types: nothing is validated, as with Model(...) on a table model."""
-    defaults = _DEFAULTS.get(model)
-    if defaults is None:
-        defaults = _DEFAULTS[model] = [
-            (name, field.default_factory, field.default)
-            for name, field in model.model_fields.items()
-            if not field.is_required()
-        ]
-    row = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
-    fields = row.__dict__
-    for name, factory, default in defaults:
-        fields[name] = factory() if factory is not None else default  # type: ignore[call-arg]
-    unknown = values.keys() - model.model_fields.keys()
-    if unknown:
-        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-    fields.update(values)
-    object.__setattr__(row, "__pydantic_fields_set__", set(values))
-    return row
-
-
-_DEFAULTS: dict[type, list[tuple[str, Callable[[], Any] | None, Any]]] = {}
 
 
 class Member(SQLModel, table=True):
