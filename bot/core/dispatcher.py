@@ -63,11 +63,13 @@ Middleware = Callable[[Turn, Next], Awaitable[None]]
 
 
 def state_snapshot(state: ConversationState) -> tuple[object, ...]:
+    # Most turns have no flow going on: empty data and no prompt need no JSON.
+    data, prompt = state.data, state.prompt
     return (
         state.flow,
         state.step,
-        json.dumps(state.data, sort_keys=True, default=str),
-        json.dumps(state.prompt, sort_keys=True, default=str),
+        json.dumps(data, sort_keys=True, default=str) if data else data,
+        json.dumps(prompt, sort_keys=True, default=str) if prompt else prompt,
     )
 
 

@@ -17,9 +17,10 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.geo.distance import haversine_km
 from bot.geo.labels import named_place, place_in, place_label
-from bot.handlers.people import told_apart
+from bot.handlers.people import name_of, told_apart
 from bot.i18n.catalog import N_
 from bot.i18n.locale import autonym
+from bot.i18n.parsing import fold
 from bot.storage.actions import ActionRepository
 from bot.storage.chapters import ChapterRepository, NearbyChapter
 from bot.storage.members import MemberRepository
@@ -359,11 +360,17 @@ def notify_reviewers(
 ) -> bool:
     """Send the request to each reviewer in their own language; False if nobody is reachable."""
     people = reviewers(services, notifier, chapter)
-    # Named so that a namesake among the chapter's members and requesters is told apart.
-    memberships = MembershipRepository(notifier.session)
-    known = [p for _m, p in memberships.members_of(chapter.id)]
-    known += memberships.requesters(chapter.id)
-    known = list({p.id: p for p in [*known, member]}.values())
+    # Named so that a namesake among the chapter's members and requesters is told apart
+    # (only namesakes, and those who gave no name, are loaded to compare names).
+    session = notifier.session
+    asker = fold(name_of(session, member) or "?")
+    others = [
+        person_id
+        for person_id, name in MembershipRepository(session).names_in(chapter.id)
+        if person_id != member.id and (name is None or fold(name) == asker)
+    ]
+    loaded = (session.get(Member, person_id) for person_id in others)
+    known = [member, *(person for person in loaded if person is not None)]
 
     def question(voice: Voice) -> tuple[str, list[Option]]:
         labels = told_apart(voice, notifier.session, known, with_place=False)

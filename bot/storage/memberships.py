@@ -168,6 +168,24 @@ class MembershipRepository:
         )
         return list({m.id: m for m in rows}.values())
 
+    def names_in(self, chapter_id: int) -> list[tuple[int, str | None]]:
+        """(member id, name they gave) of the chapter's members and of who waits for it:
+        plain rows, to find namesakes among thousands without loading them all."""
+        members = select(Member.id, Member.display_name).join(
+            Membership, Membership.member_id == Member.id
+        )
+        requesters = select(Member.id, Member.display_name).join(
+            JoinRequest, JoinRequest.member_id == Member.id
+        )
+        rows = self.session.exec(
+            members.where(Membership.chapter_id == chapter_id).union(
+                requesters.where(
+                    JoinRequest.chapter_id == chapter_id, JoinRequest.status == "pending"
+                )
+            )
+        )
+        return [(member_id, name) for member_id, name in rows]
+
     def pending_count(self, chapter_id: int) -> int:
         return self.session.exec(
             select(func.count()).where(
