@@ -135,7 +135,14 @@ class Dispatcher:
 
     async def one_at_a_time_per_chat(self, turn: Turn, call_next: Next) -> None:
         """Two messages arriving together from one chat are handled in the order they came.
-        (In this process; across processes, the unit of work's advisory lock.)"""
+
+        Across processes the unit of work's advisory lock orders them (PostgreSQL); this
+        lock is still needed in each process, on either engine: a turn may wait on the
+        network inside its transaction (/feed looks a site up), and a second turn of that chat
+        would then wait for the advisory lock (or SQLite's writer) in a blocking call, on the
+        event loop that the first turn needs to finish. It also keeps a turn's replies,
+        sent after its commit, before the next turn's. Only turns in progress hold a lock:
+        nothing here outlives them, nothing is lost on a restart."""
         key = turn.incoming.chat.key
         lock = self._chat_locks.get(key)
         if lock is None:
