@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from bot.core.access import EVERYWHERE, PRIVATE
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming
@@ -355,22 +357,27 @@ def reviewers(services: Services, notifier: Notifier, chapter: Chapter) -> list[
     return admins
 
 
+def first_namesake(session: Session, member: Member, chapter: Chapter) -> list[Member]:
+    """One of the chapter's members or requesters with the member's name, if any: enough to
+    tell the member apart. Names are compared as plain rows (a chapter may have thousands);
+    only someone who gave no name is loaded, to be named as elsewhere."""
+    asker = fold(name_of(session, member) or "?")
+    for person_id, name in MembershipRepository(session).names_in(chapter.id):
+        if person_id == member.id or (name is not None and fold(name) != asker):
+            continue
+        person = session.get(Member, person_id)
+        if person is not None and fold(name_of(session, person) or "?") == asker:
+            return [person]
+    return []
+
+
 def notify_reviewers(
     services: Services, notifier: Notifier, request: JoinRequest, member: Member, chapter: Chapter
 ) -> bool:
     """Send the request to each reviewer in their own language; False if nobody is reachable."""
     people = reviewers(services, notifier, chapter)
-    # Named so that a namesake among the chapter's members and requesters is told apart
-    # (only namesakes, and those who gave no name, are loaded to compare names).
-    session = notifier.session
-    asker = fold(name_of(session, member) or "?")
-    others = [
-        person_id
-        for person_id, name in MembershipRepository(session).names_in(chapter.id)
-        if person_id != member.id and (name is None or fold(name) == asker)
-    ]
-    loaded = (session.get(Member, person_id) for person_id in others)
-    known = [member, *(person for person in loaded if person is not None)]
+    # Named so that a namesake among the chapter's members and requesters is told apart.
+    known = [member, *first_namesake(notifier.session, member, chapter)]
 
     def question(voice: Voice) -> tuple[str, list[Option]]:
         labels = told_apart(voice, notifier.session, known, with_place=False)
