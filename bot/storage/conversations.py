@@ -87,7 +87,7 @@ class ConversationRepository:
                 found.member_id = member_id
                 self.session.add(found)
             return found
-        chat = Chat(platform=platform, chat_id=chat_id, kind=kind)
+        chat = new_row(Chat, platform=platform, chat_id=chat_id, kind=kind)
         if kind == "direct":
             chat.member_id = member_id
         self.session.add(chat)

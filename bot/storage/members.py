@@ -38,6 +38,7 @@ from bot.storage.models import (
     Schedule,
     utcnow,
 )
+from bot.storage.rows import new_row, row_by_key
 
 # Where /mydata shows the rows of each table that are about a member. A table added without
 # an entry here fails the privacy test that walks the whole schema.
@@ -174,7 +175,7 @@ class MemberRepository:
                 identity.last_seen_at = utcnow()
                 self.session.add(identity)
             return Speaker(member, identity, state, chat, False)
-        member = Member()
+        member = new_row(Member)
         self.session.add(member)
         self.session.flush()
         now = utcnow()
@@ -199,7 +200,7 @@ class MemberRepository:
             self.session.flush()
             found = self.session.exec(_SPEAKER_IN_CHAT, params=params).one()
             return Speaker(found[0], found[1], found[2], found[3], False)
-        identity = self.session.get(Identity, inserted[0])
+        identity = row_by_key(self.session, Identity, inserted[0])
         assert identity is not None
         return Speaker(member, identity, None, None, True)
 
