@@ -40,6 +40,8 @@ bench: $(INSTALLED) i18n-compile
 	$(BIN)/python benchmarks/bench_matrix.py
 	$(BIN)/python benchmarks/bench_feeds.py
 	$(BIN)/python benchmarks/bench_outreach.py
+	$(BIN)/python benchmarks/bench_drain.py
+	$(BIN)/python benchmarks/bench_memory.py
 
 db-upgrade: $(INSTALLED)
 	$(BIN)/chapterbot db upgrade

@@ -1,11 +1,13 @@
 """Reply latency on Telegram: `/help` through the whole adapter and core, over real HTTP.
 
-Both bots talk to the same fake Bot API (tests/support/fake_telegram) by long polling:
+Each bot talks to its own fake Bot API (tests/support/fake_telegram) by long polling:
   - telegram.help: chapterbot's Telegram adapter answering /help (core, storage, catalogs);
   - telegram.baseline_echo: a bare echo bot written directly with python-telegram-bot.
-Latency is from the moment the fake makes the update available to the moment the bot's
-answer reaches it. Messages are paced under Telegram's limits (25 a second overall, from 20
-members in turn), so that the figures are latency and not the rate limiter's queue.
+Both run at once and are sent their messages in turn, one to each, so that a machine whose
+load changes during the run slows both alike. Latency is from the moment the fake makes the
+update available to the moment the bot's answer reaches it. Messages are paced under
+Telegram's limits (25 a second overall, from 20 members in turn), so that the figures are
+latency and not the rate limiter's queue.
 
 Run with `make bench` (or `.venv/bin/python benchmarks/bench_telegram.py`). Figures are
 printed as `BENCH <name> <value> <unit>`.
@@ -20,7 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from telegram import Update
@@ -44,20 +47,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def measure(fake: FakeTelegram, people: list[Person], text: str, count: int) -> list[float]:
-    """Send `count` messages from `people` in turn; the latency of each first answer."""
-    latencies = []
-    for number in range(count):
-        person = people[number % len(people)]
-        chat = fake.private_chat(person)
-        before = len(chat.bot_message_ids)
-        started = time.perf_counter()
-        fake.say(person, text)
-        await fake.next_bot_message(chat, before)
-        elapsed = time.perf_counter() - started
-        latencies.append(elapsed)
-        await asyncio.sleep(max(0.0, INTERVAL - elapsed))
-    return latencies
+async def latency(fake: FakeTelegram, person: Person, text: str) -> float:
+    """Send one message; the latency of its first answer."""
+    chat = fake.private_chat(person)
+    before = len(chat.bot_message_ids)
+    started = time.perf_counter()
+    fake.say(person, text)
+    await fake.next_bot_message(chat, before)
+    return time.perf_counter() - started
 
 
 def report(name: str, latencies: list[float]) -> None:
@@ -65,7 +62,8 @@ def report(name: str, latencies: list[float]) -> None:
     print(f"BENCH {name}.p95 {percentile(latencies, 0.95) * 1000:.2f} ms")
 
 
-async def run_echo(fake: FakeTelegram, people: list[Person], count: int) -> list[float]:
+@asynccontextmanager
+async def echo_bot(fake: FakeTelegram) -> AsyncIterator[None]:
     application = (
         PtbApplication.builder()
         .token(fake.token)
@@ -81,32 +79,20 @@ async def run_echo(fake: FakeTelegram, people: list[Person], count: int) -> list
         await context.bot.send_message(message.chat_id, message.text)
 
     application.add_handler(MessageHandler(filters.TEXT, echo))
-    return await while_running(application.initialize, application, fake, people, count)
-
-
-async def while_running(
-    initialize: Callable[[], Awaitable[None]],
-    application: PtbApplication,  # type: ignore[type-arg]
-    fake: FakeTelegram,
-    people: list[Person],
-    count: int,
-) -> list[float]:
-    await initialize()
+    await application.initialize()
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(timeout=30)
     try:
-        await measure(fake, people, "/help", len(people))  # warm-up, one per member
-        return await measure(fake, people, "/help", count)
+        yield
     finally:
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
 
 
-async def run_chapterbot(
-    fake: FakeTelegram, people: list[Person], count: int, workdir: Path
-) -> list[float]:
+@asynccontextmanager
+async def chapterbot(fake: FakeTelegram, workdir: Path) -> AsyncIterator[None]:
     settings = Settings(
         database_url=f"sqlite:///{workdir / 'bench.sqlite'}",
         org_file=DEMO_ORG_FILE,
@@ -118,25 +104,40 @@ async def run_chapterbot(
     adapter = create_adapter(app)
     await adapter.start()
     try:
-        await measure(fake, people, "/help", len(people))  # warm-up: members are created
-        return await measure(fake, people, "/help", count)
+        yield
     finally:
         await adapter.stop()
         app.close()
 
 
 async def main(count: int) -> None:
-    async with FakeTelegram() as fake:
-        people = [fake.person(f"Member {n}", language_code="en") for n in range(MEMBERS)]
-        echo = await run_echo(fake, people, count)
+    async with FakeTelegram() as echo_fake, FakeTelegram() as bot_fake:
+        fakes = (echo_fake, bot_fake)
+        people = [
+            [fake.person(f"Member {n}", language_code="en") for n in range(MEMBERS)]
+            for fake in fakes
+        ]
         with tempfile.TemporaryDirectory() as workdir:
-            chapterbot = await run_chapterbot(fake, people, count, Path(workdir))
-        assert not fake.problems, fake.problems
+            async with echo_bot(echo_fake), chapterbot(bot_fake, Path(workdir)):
+                measured: tuple[list[float], list[float]] = ([], [])
+                # A warm-up of one message per member (chapterbot creates them), then in turn.
+                for number in range(MEMBERS + count):
+                    for side, fake in enumerate(fakes):
+                        elapsed = await latency(fake, people[side][number % MEMBERS], "/help")
+                        if number >= MEMBERS:
+                            measured[side].append(elapsed)
+                        await asyncio.sleep(max(0.0, INTERVAL - elapsed))
+        for fake in fakes:
+            assert not fake.problems, fake.problems
+    echo, helped = measured
     report("telegram.baseline_echo", echo)
-    report("telegram.help", chapterbot)
-    ratio = statistics.median(chapterbot) / statistics.median(echo)
+    report("telegram.help", helped)
+    ratio = statistics.median(helped) / statistics.median(echo)
     print(f"BENCH telegram.help.median_vs_echo {ratio:.2f} x")
-    print(f"# {count} messages each, {MEMBERS} members in turn, one every {INTERVAL * 1000:.0f} ms")
+    print(
+        f"# {count} messages each, in turn; {MEMBERS} members each, "
+        f"one message every {INTERVAL * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -13,11 +13,9 @@ from bot.handlers import all_routers
 from bot.i18n.catalog import Catalogs
 from bot.storage import migrate
 from bot.storage.chapters import ChapterRepository
-from bot.storage.database import Database
+from bot.storage.database import STARTUP_LOCK, Database
 
 log = logging.getLogger(__name__)
-
-STARTUP_LOCK = 0x63686171  # an advisory lock key of its own (see bot.scheduling.leadership)
 
 
 @dataclass(slots=True)
@@ -35,8 +33,10 @@ def build_application(settings: Settings, *, upgrade_database: bool | None = Non
     `chapterbot db upgrade` (several processes must not migrate at once)."""
     organization = load_organization(settings.org_file)
     database = Database(settings.database_url)
-    if upgrade_database or (upgrade_database is None and database.is_sqlite):
+    if upgrade_database:
         migrate.upgrade(database)
+    elif upgrade_database is None and database.is_sqlite:
+        migrate.upgrade_if_behind(database)
     with database.session() as session:
         # Processes starting together take turns: each sees the chapters the other wrote.
         database.lock_for_transaction(session, STARTUP_LOCK)

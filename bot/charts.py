@@ -7,9 +7,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -26,6 +23,11 @@ class GrowthChart:
 
 
 def growth_png(chart: GrowthChart) -> bytes:
+    # Imported on the first picture, not at start: matplotlib and numpy are about 45 MB of
+    # a process's memory, and most processes never draw.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.chapters_csv import HEADER as CSV_HEADER
 from bot.config import ConfigError, Settings, redact_url
 from bot.scheduling.clock import Clock
-from bot.scheduling.leadership import Leadership
+from bot.scheduling.leadership import Leadership, Work
 
 if TYPE_CHECKING:
     from bot.adapters import Adapter
@@ -227,24 +227,26 @@ async def run_adapters(app: Application, stop: asyncio.Event | None = None) -> N
 
         adapters.append(matrix_adapter(app))
     clock = Clock.for_router(app.services, app.dispatcher.router)
-    # With several processes on PostgreSQL, only the leader runs the clock.
-    leadership = Leadership(app.services.database, clock.start, clock.stop)
-    await leadership.start()
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
     started: list[Adapter] = []
+    # With several processes on PostgreSQL, only the leader runs the clock, the sync loop,
+    # long polling and the drainers; every process takes webhook updates.
+    leadership = Leadership(
+        app.services.database, [Work("clock", clock.start, clock.stop), *adapters]
+    )
     try:
         for adapter in adapters:
-            await adapter.start()
+            await adapter.start(lead=False)
             started.append(adapter)
             log.info("%s adapter running", adapter.name)
+        await leadership.start()
         await stop.wait()
     finally:
-        await leadership.stop()
-        clock.stop()
+        await leadership.stop()  # the clock too (a second stop would fail in APScheduler)
         for adapter in reversed(started):
             try:
                 await adapter.stop()

@@ -116,3 +116,15 @@ def test_the_digest_rule_comes_from_the_organization_file() -> None:
     assert (default.digest_rule["day_of_week"], default.digest_rule["hour"]) == ("mon", "9")
     chosen = parse_organization({"organization": {"name": "X", "digest": "chaque vendredi à 17h"}})
     assert (chosen.digest_rule["day_of_week"], chosen.digest_rule["hour"]) == ("fri", "17")
+
+
+def test_the_telegram_pace_is_a_setting() -> None:
+    from bot.adapters.telegram.config import TelegramConfig
+
+    settings = Settings.from_env({"CHAPTERBOT_TELEGRAM_TOKEN": "1:x"})
+    assert TelegramConfig.load(settings, {}).messages_per_second == 30
+    paid = {"CHAPTERBOT_TELEGRAM_MESSAGES_PER_SECOND": "300"}
+    assert TelegramConfig.load(settings, paid).messages_per_second == 300
+    for wrong in ("0", "fast", "5000"):
+        with pytest.raises(ConfigError, match="MESSAGES_PER_SECOND"):
+            TelegramConfig.load(settings, {"CHAPTERBOT_TELEGRAM_MESSAGES_PER_SECOND": wrong})

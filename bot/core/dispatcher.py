@@ -32,6 +32,7 @@ from bot.i18n.catalog import N_
 from bot.i18n.locale import negotiate_language, normalize_language
 from bot.storage.actions import ActionRepository
 from bot.storage.conversations import ConversationRepository
+from bot.storage.handled import HandledUpdates
 from bot.storage.members import MemberRepository
 from bot.storage.memberships import MembershipRepository
 from bot.storage.models import ConversationState
@@ -160,6 +161,17 @@ class Dispatcher:
         with services.database.session() as session:
             # Across processes on PostgreSQL, one chat's turns take turns (held to commit).
             services.database.lock_for_transaction(session, chat_lock(incoming.chat.key))
+            # An update delivered again (after a restart, or to another process) does nothing;
+            # recorded in this transaction, it stays unrecorded if the turn fails.
+            if incoming.receipt is not None and not HandledUpdates(session).claim(
+                incoming.chat.platform, incoming.receipt
+            ):
+                log.info(
+                    "%s update %s was handled already; skipped",
+                    incoming.chat.platform,
+                    incoming.receipt,
+                )
+                return
             members = MemberRepository(session)
             conversations = ConversationRepository(session)
             speaker = members.speaker_in(

@@ -45,6 +45,9 @@ class Incoming:
     # Set by the adapter when the sender moderates this group chat (a Telegram
     # administrator, a Matrix power level of 50 or more); never trusted from text.
     chat_moderator: bool = False
+    # The platform's name for the delivery this event came in (a Telegram update id): the
+    # turn records it with what it did, and does nothing if it was recorded before.
+    receipt: str | None = None
 
     @property
     def is_direct(self) -> bool:

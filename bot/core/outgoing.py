@@ -42,6 +42,9 @@ class Choice:
     multiple: bool = False
     # In a group chat, the platform user id of the member asked: nobody else answers it.
     asked: str | None = None
+    # A start payload (a personal invitation) the reader may forward: adapters show its link
+    # or the words to send under the text, as for a shared OpenPrivateChat.
+    invitation: str = ""
 
 
 @dataclass(frozen=True, slots=True)

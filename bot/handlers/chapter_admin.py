@@ -17,7 +17,12 @@ from bot.core.router import Router
 from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.handlers.chapters import REQUEST_INTERVAL, REVIEW, notify_reviewers
-from bot.handlers.growth import chapter_lines, organization_lines
+from bot.handlers.growth import (
+    chapter_history,
+    chapter_lines,
+    organization_lines,
+    reader_months,
+)
 from bot.handlers.people import name_of, told_apart
 from bot.i18n.catalog import N_
 from bot.i18n.formatting import zone
@@ -388,10 +393,12 @@ async def stats(conv: Conversation, command: CommandMessage) -> None:
         conv.reply(no_chapter_here(conv))
         return
     memberships = MembershipRepository(conv.session)
-    since = month_start(utcnow(), conv.member.timezone if conv.incoming.is_direct else None)
+    now = utcnow()
+    this_month = reader_months(conv, now)[-1].start
     threshold = conv.services.organization.founding_threshold
     blocks = []
     for chapter in chapters:
+        past = chapter_history(conv, chapter, now)
         count = memberships.member_counts([chapter.id]).get(chapter.id, 0)
         lines = [
             conv._("<b>%(chapter)s</b>", chapter=chapter.name),
@@ -404,7 +411,7 @@ async def stats(conv: Conversation, command: CommandMessage) -> None:
             conv.ngettext(
                 "%(count)s joined this month",
                 "%(count)s joined this month",
-                memberships.joined_since(chapter.id, since),
+                past.joined(this_month, now),
             ),
         ]
         if chapter.status == "forming":
@@ -415,7 +422,7 @@ async def stats(conv: Conversation, command: CommandMessage) -> None:
                     max(0, threshold - count),
                 )
             )
-        lines += chapter_lines(conv, chapter)
+        lines += chapter_lines(conv, chapter, now, past)
         blocks.append("\n".join(lines))
     conv.reply(Markup("\n\n".join(blocks)))
 

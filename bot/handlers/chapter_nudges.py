@@ -20,6 +20,7 @@ from bot.core.markup import Markup
 from bot.core.outgoing import Option
 from bot.core.router import Occurrence, Router
 from bot.core.services import Services
+from bot.handlers.chapter_asks import current_ask_words, set_ask
 from bot.handlers.nudges import FanOut, quiet_hours, write_nudge
 from bot.handlers.reminders import zone_here, zone_voice
 from bot.i18n.catalog import N_
@@ -106,18 +107,28 @@ async def nudge(conv: Conversation, command: CommandMessage) -> None:
     if chapter is not None:
         create(conv, chapter, command.args)
         return
+    await for_chapter(conv, "nudge", command.args)
+
+
+async def for_chapter(conv: Conversation, then: str, args: str) -> None:
+    """In a private conversation: the organizer's chapter, or a choice when they have several."""
     mine = MembershipRepository(conv.session).organized_by(conv.member.id)
     if not mine:
-        conv.reply(conv._("Only a chapter's organizers can send outreach nudges."))
+        conv.reply(
+            conv._("Only a chapter's organizers can send outreach nudges.")
+            if then == "nudge"
+            else conv._("Only a chapter's organizers can set its ask.")
+        )
         return
     if len(mine) == 1:
-        create(conv, mine[0], command.args)
+        CHAPTER_STEPS[then](conv, mine[0], args)
         return
     conv.finish()
     await conv.enter(
         choosing,
         "chapter",
-        args=command.args,
+        args=args,
+        then=then,
         options=[Option(str(c.id), c.name) for c in mine],
     )
 
@@ -131,6 +142,7 @@ async def ask_chapter(conv: Conversation) -> None:
 async def on_chapter(conv: Conversation, event: Incoming) -> None:
     assert isinstance(event, ChoiceMade)
     args = conv.state.data.get("args", "")
+    then = conv.state.data.get("then", "nudge")
     conv.finish()
     chapter = conv.session.get(Chapter, int(event.keys[0]))
     if chapter is None or chapter not in MembershipRepository(conv.session).organized_by(
@@ -138,7 +150,7 @@ async def on_chapter(conv: Conversation, event: Incoming) -> None:
     ):
         conv.reply(conv._("That chapter no longer exists. Please choose again."))
         return
-    create(conv, chapter, args)
+    CHAPTER_STEPS.get(then, create)(conv, chapter, args)
 
 
 def examples(conv: Conversation) -> str:
@@ -217,6 +229,9 @@ def create(conv: Conversation, chapter: Chapter, args: str) -> None:
     conv.reply(Markup("\n".join(lines)))
 
 
+CHAPTER_STEPS = {"nudge": create, "ask": set_ask}
+
+
 def of_chapter(session: Session, chapter_id: int) -> list[Schedule]:
     rows = session.exec(
         select(Schedule)
@@ -240,6 +255,8 @@ async def nudges(conv: Conversation, command: CommandMessage) -> None:
     action = words[0].lower() if words else ""
     if action in MANAGE:
         manage(conv, action, words[1] if len(words) > 1 else "")
+    elif action == "ask":
+        await ask(conv, command.args.strip()[len("ask") :])
     elif conv.incoming.is_direct and action in ("on", "off", "quiet", "snooze"):
         settings(conv, action, words[1] if len(words) > 1 else "")
     elif action:
@@ -248,16 +265,26 @@ async def nudges(conv: Conversation, command: CommandMessage) -> None:
         show(conv)
 
 
+async def ask(conv: Conversation, words: str) -> None:
+    chapter = chapter_in_view(conv)
+    if chapter is not None:
+        set_ask(conv, chapter, words)
+    else:
+        await for_chapter(conv, "ask", words)
+
+
 def usage(conv: Conversation) -> str:
     # TRANSLATORS: on, off, quiet, snooze, cancel, pause and resume are typed as they are.
     if conv.incoming.is_direct:
         return conv._(
             "Usage: /nudges shows your settings; /nudges on, /nudges off, /nudges quiet 22-08 "
             "(your quiet hours), /nudges snooze 2027-01-31 (none until then). Organizers: "
-            "/nudges cancel ID, pause ID, resume ID."
+            "/nudges cancel ID, pause ID, resume ID, and /nudges ask TEXT: what your chapter "
+            "asks of its members this month."
         )
     return conv._(
-        "Usage: /nudges lists this chapter's nudges; /nudges cancel ID, pause ID, resume ID."
+        "Usage: /nudges lists this chapter's nudges; /nudges cancel ID, pause ID, resume ID; "
+        "/nudges ask TEXT: what the chapter asks of its members this month."
     )
 
 
@@ -275,10 +302,11 @@ def show(conv: Conversation) -> None:
     for chapter in managed_chapters(conv):
         found = of_chapter(conv.session, chapter.id)
         if not found:
-            blocks.append(conv._("%(chapter)s has no nudges scheduled.", chapter=chapter.name))
-            continue
-        lines = [conv._("<b>Nudges of %(chapter)s</b>", chapter=chapter.name)]
-        lines += [nudge_line(conv, schedule) for schedule in found]
+            lines = [conv._("%(chapter)s has no nudges scheduled.", chapter=chapter.name)]
+        else:
+            lines = [conv._("<b>Nudges of %(chapter)s</b>", chapter=chapter.name)]
+            lines += [nudge_line(conv, schedule) for schedule in found]
+        lines.append(current_ask_words(conv, chapter))
         blocks.append("\n".join(lines))
     blocks.append(usage(conv))
     conv.reply(Markup("\n\n".join(blocks)))

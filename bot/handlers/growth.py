@@ -1,5 +1,11 @@
 """Growth made visible in /stats: graded activity, the last six months, and projections at
-the present pace towards the milestones of the organization file. Counts only."""
+the present pace towards the milestones of the organization file. Counts only.
+
+"Joined" (this month, last month, the "+new" of each month) counts everyone who joined in
+the month, even if they left since; "members" in a month counts those who were members at
+its end (or now), departed or not today; the pace of a projection is net growth (members at
+the end of the last full months minus members at their start), so departures slow it down.
+See bot/storage/growth.py."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from babel.dates import format_date
 from bot.config import Milestone
 from bot.core.conversation import Conversation
 from bot.i18n.formatting import zone
-from bot.storage.growth import GrowthRepository
+from bot.storage.growth import GrowthRepository, Headcount
 from bot.storage.models import Chapter, utcnow
 
 HISTORY_MONTHS = 6
@@ -51,10 +57,35 @@ def month_name(conv: Conversation, first: date) -> str:
     return format_date(first, format="LLLL yyyy", locale=conv.language)
 
 
-def pace(growth: GrowthRepository, chapter_id: int | None, months: list[Month]) -> float:
-    """New members a month over the last full months."""
-    full = months[-PACE_MONTHS - 1 : -1]
-    return growth.joined_between(chapter_id, full[0].start, full[-1].end) / len(full)
+@dataclass(frozen=True, slots=True)
+class History:
+    """Headcounts at the months' boundaries (and now), read in one go."""
+
+    counts: dict[datetime, Headcount]
+    now: datetime
+
+    def at(self, moment: datetime) -> Headcount:
+        return self.counts[min(moment, self.now)]
+
+    def members(self, moment: datetime) -> int:
+        return self.at(moment).members
+
+    def joined(self, start: datetime, end: datetime) -> int:
+        """Everyone who joined in [start, end), gone since or not."""
+        return self.at(end).joined - self.at(start).joined
+
+    def pace(self, months: list[Month]) -> float:
+        """Net growth a month over the full months before the last one of `months`."""
+        full = months[-PACE_MONTHS - 1 : -1]
+        grown = self.members(full[-1].end) - self.members(full[0].start)
+        return grown / len(full)
+
+
+def history(
+    growth: GrowthRepository, chapter_id: int | None, months: list[Month], now: datetime
+) -> History:
+    moments = sorted({now} | {min(t, now) for m in months for t in (m.start, m.end)})
+    return History(dict(zip(moments, growth.headcounts(chapter_id, moments), strict=True)), now)
 
 
 def months_to(current: int, target: int, per_month: float) -> int | None:
@@ -70,12 +101,26 @@ def chapter_target(conv: Conversation, count: int) -> int:
     return next((n for n in [*named, *ROUND_NUMBERS] if n > count), count + 1)
 
 
-def chapter_lines(conv: Conversation, chapter: Chapter, now: datetime | None = None) -> list[str]:
+def reader_months(conv: Conversation, now: datetime) -> list[Month]:
+    """The months /stats shows, in the reader's zone in private, the organization's in a group."""
+    timezone = conv.member.timezone if conv.incoming.is_direct else None
+    return recent_months(now, timezone, max(HISTORY_MONTHS, PACE_MONTHS + 1))
+
+
+def chapter_history(conv: Conversation, chapter: Chapter, now: datetime) -> History:
+    assert chapter.id is not None
+    growth = GrowthRepository(conv.session)
+    return history(growth, chapter.id, reader_months(conv, now), now)
+
+
+def chapter_lines(
+    conv: Conversation, chapter: Chapter, now: datetime | None = None, past: History | None = None
+) -> list[str]:
     now = now or utcnow()
     assert chapter.id is not None
     growth = GrowthRepository(conv.session)
-    timezone = conv.member.timezone if conv.incoming.is_direct else None
-    months = recent_months(now, timezone, max(HISTORY_MONTHS, PACE_MONTHS + 1))
+    months = reader_months(conv, now)
+    past = past or history(growth, chapter.id, months, now)
     this, last = months[-1], months[-2]
     activity = growth.activity(chapter.id, this.start, this.end)
     fmt = conv.fmt
@@ -83,7 +128,7 @@ def chapter_lines(conv: Conversation, chapter: Chapter, now: datetime | None = N
         conv.ngettext(
             "%(count)s joined last month",
             "%(count)s joined last month",
-            growth.joined_between(chapter.id, last.start, last.end),
+            past.joined(last.start, last.end),
         ),
         conv._("<b>Activity this month</b>"),
         conv._("Voted in a poll: %(count)s", count=fmt.number(activity.voted)),
@@ -100,16 +145,23 @@ def chapter_lines(conv: Conversation, chapter: Chapter, now: datetime | None = N
         ),
         conv._("<b>The last six months</b> (members, new)"),
     ]
-    for month in months[-HISTORY_MONTHS:]:
-        members = growth.members_before(chapter.id, min(month.end, now))
-        new = growth.joined_between(chapter.id, month.start, month.end)
-        lines.append(f"{month_name(conv, month.first)}: {fmt.number(members)} (+{fmt.number(new)})")
-    count = growth.members_before(chapter.id, now)
-    per_month = pace(growth, chapter.id, months)
+    lines += history_lines(conv, past, months)
+    count = past.members(now)
+    per_month = past.pace(months)
     lines.append(
         projection(conv, chapter.name, count, chapter_target(conv, count), per_month, months)
     )
     return lines
+
+
+def history_lines(conv: Conversation, past: History, months: list[Month]) -> list[str]:
+    """The last six months: members at each month's end (or now), and who joined in it."""
+    fmt = conv.fmt
+    return [
+        f"{month_name(conv, month.first)}: {fmt.number(past.members(month.end))}"
+        f" (+{fmt.number(past.joined(month.start, month.end))})"
+        for month in months[-HISTORY_MONTHS:]
+    ]
 
 
 def projection(
@@ -136,7 +188,8 @@ def organization_lines(conv: Conversation, now: datetime | None = None) -> list[
     months = recent_months(now, conv.member.timezone, max(HISTORY_MONTHS, PACE_MONTHS + 1))
     this, last = months[-1], months[-2]
     fmt = conv.fmt
-    count = growth.members_before(None, now)
+    past = history(growth, None, months, now)
+    count = past.members(now)
     chapters = growth.chapters_with(1)
     lines = [
         conv._("<b>%(chapter)s</b>", chapter=organization.name),
@@ -147,12 +200,12 @@ def organization_lines(conv: Conversation, now: datetime | None = None) -> list[
         conv.ngettext(
             "%(count)s joined this month",
             "%(count)s joined this month",
-            growth.joined_between(None, this.start, this.end),
+            past.joined(this.start, this.end),
         ),
         conv.ngettext(
             "%(count)s joined last month",
             "%(count)s joined last month",
-            growth.joined_between(None, last.start, last.end),
+            past.joined(last.start, last.end),
         ),
         conv._(
             "Conversations logged: %(count)s",
@@ -164,11 +217,8 @@ def organization_lines(conv: Conversation, now: datetime | None = None) -> list[
         ),
         conv._("<b>The last six months</b> (members, new)"),
     ]
-    for month in months[-HISTORY_MONTHS:]:
-        members = growth.members_before(None, min(month.end, now))
-        new = growth.joined_between(None, month.start, month.end)
-        lines.append(f"{month_name(conv, month.first)}: {fmt.number(members)} (+{fmt.number(new)})")
-    per_month = pace(growth, None, months)
+    lines += history_lines(conv, past, months)
+    per_month = past.pace(months)
     for milestone in organization.milestones:
         lines += milestone_lines(conv, milestone, count, per_month, months, growth)
     return lines

@@ -4,9 +4,10 @@ milestone as a line, in the reader's language."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.dates import format_date
+from sqlmodel import Session
 
 from bot.charts import GrowthChart, growth_png, sparkline
 from bot.core.access import EVERYWHERE, chapter_in_view
@@ -14,12 +15,13 @@ from bot.core.conversation import Conversation
 from bot.core.events import CommandMessage
 from bot.core.outgoing import Image
 from bot.core.router import Router
+from bot.core.services import Services
 from bot.handlers.growth import (
     HISTORY_MONTHS,
     PACE_MONTHS,
     add_months,
     chapter_target,
-    pace,
+    history,
     projection,
     recent_months,
 )
@@ -31,6 +33,13 @@ from bot.storage.models import utcnow
 router = Router("growth")
 
 AHEAD_MONTHS = 6
+
+
+@router.every(timedelta(hours=1), name="growth.tally")
+def tally(services: Services, session: Session) -> None:
+    """The organization's days and the chapters' sizes, counted once an hour so that
+    /stats all and /growth all need not count 500,000 rows (bot/storage/growth.py)."""
+    GrowthRepository(session).count_tally()
 
 
 @router.command(
@@ -55,10 +64,12 @@ def picture(
     now = now or utcnow()
     repo = GrowthRepository(conv.session)
     timezone = conv.member.timezone if conv.incoming.is_direct else None
-    months = recent_months(now, timezone, max(HISTORY_MONTHS, PACE_MONTHS + 1))[-HISTORY_MONTHS:]
-    history = [repo.members_before(chapter_id, min(m.end, now)) for m in months]
-    per_month = pace(repo, chapter_id, recent_months(now, timezone, PACE_MONTHS + 1))
-    count = history[-1]
+    every = recent_months(now, timezone, max(HISTORY_MONTHS, PACE_MONTHS + 1))
+    months = every[-HISTORY_MONTHS:]
+    past = history(repo, chapter_id, every, now)
+    members = [past.members(m.end) for m in months]
+    per_month = past.pace(every)
+    count = members[-1]
     ahead = [count + per_month * step for step in range(AHEAD_MONTHS + 1)]
     firsts = [m.first for m in months] + [
         add_months(months[-1].first, k) for k in range(1, AHEAD_MONTHS + 1)
@@ -80,7 +91,7 @@ def picture(
         title=conv._("Members of %(name)s, month by month", name=title_name),
         y_label=conv._("Members"),
         months=labels,
-        history=history,
+        history=members,
         projection=ahead,
         history_label=conv._("So far"),
         projection_label=conv._("At the present pace"),
@@ -92,12 +103,12 @@ def picture(
             conv, title_name, count, target, per_month, recent_months(now, timezone, 1)
         )
     numbers = ", ".join(
-        f"{label}: {conv.fmt.number(v)}" for label, v in zip(labels, history, strict=False)
+        f"{label}: {conv.fmt.number(v)}" for label, v in zip(labels, members, strict=False)
     )
     return Image.of(
         growth_png(chart),
         alt=conv._("Members per month: %(numbers)s", numbers=numbers),
         caption=caption,
-        text=f"{sparkline(history)} {conv.fmt.number(history[0])} → {conv.fmt.number(count)}",
+        text=f"{sparkline(members)} {conv.fmt.number(members[0])} → {conv.fmt.number(count)}",
         filename="growth.png",
     )

@@ -16,7 +16,7 @@ from bot.core.outgoing import Priority
 from bot.core.router import Occurrence, Router
 from bot.core.services import Services
 from bot.core.voice import Voice
-from bot.handlers.growth import PACE_MONTHS, add_months, month_of
+from bot.handlers.growth import PACE_MONTHS, add_months, history, month_of
 from bot.handlers.stories import approved_since, signature
 from bot.i18n.formatting import zone
 from bot.scheduling.rules import Rule, next_occurrence
@@ -88,22 +88,22 @@ def report_words(
     blocks = [voice._("📊 <b>Your monthly report</b>")]
     for chapter in chapters:
         assert chapter.id is not None
-        new = growth.joined_between(chapter.id, last.start, last.end)
+        past = history(growth, chapter.id, months, last.end)
+        new = past.joined(last.start, last.end)
         activity = growth.activity(chapter.id, last.start, last.end)
-        per_month = growth.joined_between(chapter.id, months[0].start, last.end) / len(months)
+        # New members (gross joins), as the line says; /stats projects from net growth.
+        per_month = past.joined(months[0].start, last.end) / len(months)
         lines = [
             voice._(
                 "<b>%(chapter)s in %(month)s</b>",
                 chapter=chapter.name,
                 month=format_date(last.first, format="LLLL yyyy", locale=voice.language),
             ),
-            voice.ngettext(
-                "%(count)s member", "%(count)s members", growth.members_before(chapter.id, last.end)
-            ),
+            voice.ngettext("%(count)s member", "%(count)s members", past.members(last.end)),
             voice._(
                 "New members: %(count)s (the month before: %(before)s)",
                 count=fmt.number(new),
-                before=fmt.number(growth.joined_between(chapter.id, before.start, before.end)),
+                before=fmt.number(past.joined(before.start, before.end)),
             ),
             voice._(
                 "Conversations logged: %(count)s (the month before: %(before)s)",

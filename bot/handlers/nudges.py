@@ -20,8 +20,9 @@ from bot.core.outgoing import Choice, Option, Outgoing, Priority
 from bot.core.router import Occurrence, Router
 from bot.core.services import Services
 from bot.core.voice import Voice
+from bot.handlers.chapter_asks import ask_line
 from bot.handlers.nudge_fanout import fan_out
-from bot.handlers.outreach import home_chapter, log_people
+from bot.handlers.outreach import INVITE_PREFIX, home_chapter, log_people
 from bot.i18n.formatting import zone
 from bot.scheduling.rules import Rule, next_occurrence, once, place
 from bot.storage.actions import ActionRepository
@@ -78,15 +79,19 @@ def slot(member_id: int) -> timedelta:
     return timedelta(minutes=int.from_bytes(digest[:4], "big") % WINDOW_MINUTES)
 
 
-def due_for(member: Member, nudge_day: datetime, fallback_zone: str) -> datetime:
-    tz = zone(member.timezone or fallback_zone)
-    local = datetime.combine(nudge_day.date(), WINDOW_START) + slot(member.id or 0)
-    return place(local, tz).astimezone(UTC)
+def due_for(minutes: timedelta, timezone: str, nudge_day: datetime) -> datetime:
+    """The moment `minutes` into the nudge day's 10:00–19:00 in `timezone`."""
+    local = datetime.combine(nudge_day.date(), WINDOW_START) + minutes
+    return place(local, zone(timezone)).astimezone(UTC)
 
 
 def quiet_hours(state: NudgeState | None) -> tuple[int, int]:
-    if state is not None and state.quiet_from is not None and state.quiet_until is not None:
-        return state.quiet_from, state.quiet_until
+    return chosen_quiet(state.quiet_from, state.quiet_until) if state else (QUIET_FROM, QUIET_UNTIL)
+
+
+def chosen_quiet(quiet_from: int | None, quiet_until: int | None) -> tuple[int, int]:
+    if quiet_from is not None and quiet_until is not None:
+        return quiet_from, quiet_until
     return QUIET_FROM, QUIET_UNTIL
 
 
@@ -166,18 +171,21 @@ def write_nudge(
         counted.unreachable += 1
         return False
     voice = notifier.voice_for(member)
-    words = (
+    chapter = home_chapter(session, member.id)
+    words = with_invitation(
+        voice,
         organizers_words(session, voice, text, occurrence[0])
         if text is not None
-        else nudge_words(session, voice, member, due)
+        else nudge_words(voice, chapter, people_this_month(session, member, chapter, due)),
     )
     options = answer_options(voice)
     action = ActionRepository(session).create(
         member.id, reached[0].key, ANSWER, {}, [(o.key, o.label) for o in options]
     )
+    invitation = INVITE_PREFIX + OutreachRepository(session).code_of(member.id)
     message = Outgoing(
         chat=reached[0],
-        body=Choice(prompt_id=action.id, text=words, options=tuple(options)),
+        body=Choice(prompt_id=action.id, text=words, options=tuple(options), invitation=invitation),
         priority=Priority.BROADCAST,
         language=voice.language,
         notify=True,
@@ -190,40 +198,66 @@ def write_nudge(
     return True
 
 
-def nudge_words(session: Session, voice: Voice, member: Member, due: datetime) -> str:
-    """The ask, or a thank-you with the chapter's number for a member who already logged
-    outreach this month."""
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """Conversations logged this month (in the member's zone): theirs and their chapter's."""
+
+    mine: int
+    chapter: int
+
+
+def people_this_month(
+    session: Session, member: Member, chapter: Chapter | None, due: datetime
+) -> Logged:
     assert member.id is not None
-    tz = zone(member.timezone)
-    since = due.astimezone(tz).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    since = due.astimezone(zone(member.timezone)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
     repo = OutreachRepository(session)
     mine = repo.people_of_member(member.id, since.astimezone(UTC))
-    invite = voice._("Send /invite for your personal invitation to share.")
-    if not mine:
-        return voice._(
-            "🌱 Outreach time: who could you talk with about us this month? Two or three "
-            "people are enough. Tell me here when you have."
-        ) + ("\n" + invite)
-    lines = [
-        voice.ngettext(
-            "🌱 Thank you: this month you already talked with %(count)s person.",
-            "🌱 Thank you: this month you already talked with %(count)s people.",
-            mine,
-        )
-    ]
-    chapter = home_chapter(session, member.id)
-    if chapter is not None:
-        lines.append(
-            voice.ngettext(
-                "%(chapter)s this month: %(count)s conversation logged.",
-                "%(chapter)s this month: %(count)s conversations logged.",
-                repo.people_of_chapter(chapter.id, since.astimezone(UTC)),
-                chapter=chapter.name,
+    if not mine or chapter is None:
+        return Logged(mine, 0)
+    return Logged(mine, repo.people_of_chapter(chapter.id, since.astimezone(UTC)))
+
+
+def nudge_words(voice: Voice, chapter: Chapter | None, logged: Logged) -> str:
+    """The ask, or a thank-you with the chapter's number for a member who already logged
+    outreach this month; then the chapter's current ask."""
+    if not logged.mine:
+        lines = [
+            voice._(
+                "🌱 Outreach time: who could you talk with about us this month? Two or three "
+                "people are enough. Tell me here when you have."
             )
-        )
-    lines.append(voice._("Talked with more people since? Tell me here."))
-    lines.append(invite)
+        ]
+    else:
+        lines = [
+            voice.ngettext(
+                "🌱 Thank you: this month you already talked with %(count)s person.",
+                "🌱 Thank you: this month you already talked with %(count)s people.",
+                logged.mine,
+            )
+        ]
+        if chapter is not None:
+            lines.append(
+                voice.ngettext(
+                    "%(chapter)s this month: %(count)s conversation logged.",
+                    "%(chapter)s this month: %(count)s conversations logged.",
+                    logged.chapter,
+                    chapter=chapter.name,
+                )
+            )
+        lines.append(voice._("Talked with more people since? Tell me here."))
+    ask = ask_line(voice, chapter)
+    if ask is not None:
+        lines.append(ask)
     return "\n".join(lines)
+
+
+def with_invitation(voice: Voice, words: str) -> str:
+    """The invitation's link (or the words to send) follows: the adapter puts it there."""
+    lead = voice._("Your personal invitation, to forward to someone you talked with:")
+    return f"{words}\n{lead}"
 
 
 def organizers_words(session: Session, voice: Voice, text: str, schedule_id: int) -> str:

@@ -75,10 +75,21 @@ class OutboxDrainer:
             else:
                 store.retry(delivery_id, failure.retry_after or backoff(tries), failure.reason)
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def wake(self) -> None:
         self._wake.set()
 
-    async def start(self) -> None:
+    async def start(self, reclaim: bool = False) -> None:
+        """reclaim: this is the platform's one sender (the leader's): rows an earlier sender
+        claimed and never finished (it died or stopped) are due again now, not after the
+        claim lease. One it had sent but not yet marked is sent twice: at most the messages
+        in flight."""
+        if reclaim:
+            with self.database.session() as session:
+                OutboxStore(session).reclaim(self.platform)
         self._task = asyncio.create_task(self._run(), name=f"outbox-{self.platform}")
 
     async def stop(self) -> None:

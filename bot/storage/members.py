@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
+from bot.storage.growth import GrowthRepository
 from bot.storage.models import (
     AdapterState,
     Ballot,
@@ -39,6 +40,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.storage.rows import new_row, row_by_key
+from bot.storage.selections import SelectionRepository
 
 # Where /mydata shows the rows of each table that are about a member. A table added without
 # an entry here fails the privacy test that walks the whole schema.
@@ -68,6 +70,7 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "invitationcode": ("invitation_code",),
     "recruitment": ("people_you_invited", "your_invitation"),
     "nudgestate": ("outreach_nudges",),
+    "pollselection": ("poll_selections",),
 }
 
 
@@ -293,6 +296,13 @@ class MemberRepository:
                 for row in self._adapter_rows(member_id)
             ],
             "organizer_invitations": [i.model_dump(mode="json") for i in invitations],
+            # Options selected in a poll and not cast yet: theirs until they cast them.
+            "poll_selections": [
+                s.model_dump(mode="json")
+                for s in SelectionRepository(self.session).of_accounts(
+                    (i.platform, i.user_id) for i in self.identities(member_id)
+                )
+            ],
             **self._outreach(member_id),
         }
 
@@ -370,7 +380,9 @@ class MemberRepository:
         self.session.exec(
             update(JoinRequest).where(JoinRequest.decided_by == member_id).values(decided_by=None)
         )
-        # Logged conversations and recruitments stay in the chapters' history as numbers.
+        # Logged conversations and recruitments stay in the chapters' history as numbers, and
+        # so do the months they were a member (departures, naming nobody).
+        GrowthRepository(self.session).leave_organization(member_id)
         self.session.exec(
             update(OutreachEntry)
             .where(OutreachEntry.member_id == member_id)
@@ -383,6 +395,9 @@ class MemberRepository:
             update(Recruitment)
             .where(Recruitment.newcomer_id == member_id)
             .values(newcomer_id=None, name_shared=False)
+        )
+        SelectionRepository(self.session).erase_accounts(
+            (i.platform, i.user_id) for i in self.identities(member_id)
         )
         self.session.flush()
         self.session.exec(delete(ChapterStory).where(ChapterStory.author_id == member_id))

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from bot.geo.distance import bounding_box
+from bot.storage.growth import GrowthRepository
 from bot.storage.models import (
     Chapter,
     ChapterWatch,
@@ -77,13 +78,6 @@ class MembershipRepository:
         )
         return {chapter_id: count for chapter_id, count in rows}
 
-    def joined_since(self, chapter_id: int, since: datetime) -> int:
-        return self.session.exec(
-            select(func.count()).where(
-                Membership.chapter_id == chapter_id, Membership.joined_at >= since
-            )
-        ).one()
-
     def add(
         self, chapter_id: int, member_id: int, role: str = MEMBER, shares_contact: bool = False
     ) -> Membership:
@@ -101,11 +95,13 @@ class MembershipRepository:
         return membership
 
     def remove(self, chapter_id: int, member_id: int) -> None:
-        self.session.exec(
-            delete(Membership).where(
-                Membership.chapter_id == chapter_id, Membership.member_id == member_id
-            )
-        )
+        """The member leaves the chapter (or is removed from it): a departure keeps them in
+        the chapter's history as a number."""
+        membership = self.membership(chapter_id, member_id)
+        if membership is None:
+            return
+        GrowthRepository(self.session).leave_chapter(membership)
+        self.session.exec(delete(Membership).where(Membership.id == membership.id))
 
     def promote(self, membership: Membership) -> None:
         membership.role = ORGANIZER

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, delete, select
 
+from bot.storage.feeds import aware
 from bot.storage.models import (
     Ballot,
     ChapterWatch,
@@ -50,6 +51,9 @@ def merge_members(session: Session, keep: Member, gone: Member) -> None:
     for name in _PROFILE:
         if getattr(keep, name) is None and getattr(gone, name) is not None:
             setattr(keep, name, getattr(gone, name))
+    # One person, in the organization's history since the first of their two onboardings.
+    if keep.onboarded_at and gone.onboarded_at:
+        keep.onboarded_at = min(aware(keep.onboarded_at), aware(gone.onboarded_at))
     session.add(keep)
 
     def move(table: type, *unique_with: str) -> None:
@@ -125,7 +129,8 @@ def _merge_voters(session: Session, keep_id: int, gone_id: int) -> None:
 
 
 def _merge_roles(session: Session, keep_id: int, gone_id: int) -> None:
-    """In a chapter both belong to, the organizer role and consent to share carry over."""
+    """In a chapter both belong to, the organizer role, consent to share and the earlier
+    join carry over."""
     mine = {
         m.chapter_id: m
         for m in session.exec(select(Membership).where(Membership.member_id == keep_id))
@@ -137,6 +142,8 @@ def _merge_roles(session: Session, keep_id: int, gone_id: int) -> None:
         if other.role == "organizer":
             kept.role = "organizer"
         kept.shares_contact = kept.shares_contact or other.shares_contact
+        # In the chapter's history since the first of the two joins: a merge is no departure.
+        kept.joined_at = min(aware(kept.joined_at), aware(other.joined_at))
         session.add(kept)
     session.flush()
 

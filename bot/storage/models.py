@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Float, Index, Integer, UniqueConstraint, event
@@ -30,7 +30,7 @@ class Member(SQLModel, table=True):
     longitude: float | None = None
     nudges: str | None = Field(default=None, max_length=16)
     chapter_choice: str | None = Field(default=None, max_length=16)
-    onboarded_at: datetime | None = None
+    onboarded_at: datetime | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -127,6 +127,9 @@ class Chapter(SQLModel, table=True):
     )
     founded_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+    # What the organizers ask of members this month (/nudges ask): carried by the nudges.
+    current_ask: str | None = Field(default=None, max_length=300)
+    current_ask_since: datetime | None = None
     # Derived from latitude and longitude on every insert and update (never set them by hand).
     geo_band: int | None = _geo_column("geo_band", Integer)
     geo_x: float | None = _geo_column("geo_x", Float)
@@ -158,7 +161,12 @@ class JoinRequest(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("chapter_id", "member_id", name="uq_membership"),)
+    __table_args__ = (
+        UniqueConstraint("chapter_id", "member_id", name="uq_membership"),
+        # A chapter's history counts by join date; the tally's catch-up reads recent joins.
+        Index("ix_membership_chapter_joined", "chapter_id", "joined_at"),
+        Index("ix_membership_joined_at", "joined_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chapter_id: int = Field(foreign_key="chapter.id", index=True, ondelete="CASCADE")
@@ -324,6 +332,28 @@ class AdapterState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class HandledUpdate(SQLModel, table=True):
+    """A platform's delivery already handled (a Telegram update id), written in the same
+    transaction as what it did: delivered again, by a retry or to another process, it is
+    skipped; a turn that failed wrote neither. Kept a week (bot.storage.handled)."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    update_id: str = Field(primary_key=True, max_length=64)
+    handled_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PollSelection(SQLModel, table=True):
+    """The options a person has selected in a multiple choice poll and not cast yet (a poll
+    with buttons, one press per option), by platform account: any process sees them."""
+
+    platform: str = Field(primary_key=True, max_length=16)
+    poll: str = Field(primary_key=True, max_length=64)  # the adapter's name of the poll
+    chat_id: str = Field(primary_key=True, max_length=255)
+    user_id: str = Field(primary_key=True, max_length=255)
+    options: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class PollRecord(SQLModel, table=True):
     """A quick poll. Its id is the neutral poll id adapters map their native polls to."""
 
@@ -480,6 +510,7 @@ class OutreachEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outreach_chapter_logged", "chapter_id", "logged_at"),
         Index("ix_outreach_member_logged", "member_id", "logged_at"),
+        Index("ix_outreach_logged_at", "logged_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -515,7 +546,7 @@ class Recruitment(SQLModel, table=True):
     )
     # The newcomer agreed that the inviter may hear their first name.
     name_shared: bool = False
-    joined_at: datetime = Field(default_factory=utcnow)
+    joined_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class NudgeState(SQLModel, table=True):
@@ -528,3 +559,44 @@ class NudgeState(SQLModel, table=True):
     quiet_from: int | None = None
     quiet_until: int | None = None
     snoozed_until: datetime | None = None
+
+
+class Departure(SQLModel, table=True):
+    """Someone who was a member and is no longer (left a chapter, was removed, or /forget-ed):
+    only when they had joined and when they went, so that the history keeps counting them
+    for the months they were there. Names nobody: no member id, not in /mydata."""
+
+    __table_args__ = (
+        Index("ix_departure_chapter_left", "chapter_id", "left_at"),
+        Index("ix_departure_chapter_joined", "chapter_id", "joined_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # NULL: the organization (an onboarded member erased).
+    chapter_id: int | None = Field(default=None, foreign_key="chapter.id", ondelete="CASCADE")
+    joined_at: datetime
+    left_at: datetime = Field(default_factory=utcnow)
+
+
+class GrowthDay(SQLModel, table=True):
+    """The organization's joins (everyone onboarded that UTC day, departed since or not) and
+    departures per UTC day, counted by the hourly tally for the days before its count."""
+
+    day: date = Field(primary_key=True)
+    joined: int = 0
+    departed: int = 0
+
+
+class ChapterSize(SQLModel, table=True):
+    """Each chapter's members at the hourly tally (GrowthTally.counted_at)."""
+
+    chapter_id: int = Field(foreign_key="chapter.id", primary_key=True, ondelete="CASCADE")
+    members: int
+
+
+class GrowthTally(SQLModel, table=True):
+    """When the tally last counted (one row): ChapterSize holds the sizes at that moment,
+    GrowthDay the days before its UTC date."""
+
+    id: int = Field(default=1, primary_key=True)
+    counted_at: datetime

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, select
 
+from bot.core.events import ChatRef
 from bot.core.outgoing import Outgoing, from_record, to_record
 from bot.storage.models import Delivery, utcnow
 
@@ -35,6 +37,32 @@ _INSERT_DELIVERY = insert(Delivery.__table__)  # type: ignore[attr-defined]
 _HELD = "outbox_held_rows"
 
 
+def delivery_record(
+    record: dict[str, Any],
+    chat: ChatRef,
+    member_id: int | None,
+    occurrence: tuple[int, datetime] | None,
+    due_at: datetime | None,
+) -> dict[str, Any]:
+    """A delivery row of the message `record` (to_record's form)."""
+    schedule_id, at = occurrence if occurrence else (None, None)
+    now = utcnow()
+    return {
+        "message_id": record["id"],
+        "platform": chat.platform,
+        "chat_id": chat.chat_id,
+        "member_id": member_id,
+        "message": record,
+        "priority": int(record["priority"]),
+        "status": "pending",
+        "attempts": 0,
+        "due_at": due_at or now,
+        "created_at": now,
+        "schedule_id": schedule_id,
+        "occurrence": at,
+    }
+
+
 class OutboxStore:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -50,22 +78,7 @@ class OutboxStore:
         table holds one such message per occurrence and chat. due_at: not sent before then
         (a fan-out spread over the day)."""
         self.session.info[FILLED] = True  # the turn's owner wakes the senders after commit
-        schedule_id, at = occurrence if occurrence else (None, None)
-        now = utcnow()
-        row = {
-            "message_id": message.id,
-            "platform": message.chat.platform,
-            "chat_id": message.chat.chat_id,
-            "member_id": member_id,
-            "message": to_record(message),
-            "priority": int(message.priority),
-            "status": "pending",
-            "attempts": 0,
-            "due_at": due_at or now,
-            "created_at": now,
-            "schedule_id": schedule_id,
-            "occurrence": at,
-        }
+        row = delivery_record(to_record(message), message.chat, member_id, occurrence, due_at)
         held = self.session.info.get(_HELD)
         if held is not None:
             held.append(row)
@@ -130,6 +143,14 @@ class OutboxStore:
                 .where(Delivery.id.in_(delivery_ids))  # type: ignore[union-attr]
                 .values(status="pending", due_at=due_at, claimed_at=None)
             )
+
+    def reclaim(self, platform: str) -> None:
+        """Every row of `platform` being sent is pending again (its sender is gone)."""
+        self.session.exec(
+            update(Delivery)
+            .where(Delivery.platform == platform, Delivery.status == "sending")
+            .values(status="pending", claimed_at=None)
+        )
 
     def _set(self, delivery_id: int, **values: object) -> None:
         self.session.exec(update(Delivery).where(Delivery.id == delivery_id).values(**values))

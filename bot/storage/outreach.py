@@ -8,11 +8,20 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.storage.models import InvitationCode, OutreachEntry, Recruitment
+from bot.storage.bulk import write_rows
+from bot.storage.models import InvitationCode, OutreachEntry, Recruitment, utcnow
 
 # Crockford's base 32 (no I, L, O, U): a code copied by hand survives. 10 characters: 50 bits.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
+
+
+# Random bytes to code characters: 256 is a multiple of 32, so each is equally likely.
+_TO_ALPHABET = bytes.maketrans(bytes(range(256)), (ALPHABET * 8).encode())
+
+
+def new_code() -> str:
+    return secrets.token_bytes(CODE_LENGTH).translate(_TO_ALPHABET).decode()
 
 
 class OutreachRepository:
@@ -64,12 +73,38 @@ class OutreachRepository:
         if row is not None:
             return row.code
         while True:
-            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+            code = new_code()
             if self.session.get(InvitationCode, code) is None:
                 break
         self.session.add(InvitationCode(code=code, member_id=member_id))
         self.session.flush()
         return code
+
+    def codes_of(self, member_ids: list[int]) -> dict[int, str]:
+        """Every listed member's code, the missing ones made at once (a monthly nudge carries
+        each member's invitation): existing codes are kept; new ones are drawn unlike every
+        code there is, and written in bulk (a code made meanwhile by /invite fails the write,
+        which the clock then runs again)."""
+        codes: dict[int, str] = {}
+        taken: set[str] = set()
+        for member_id, code in self.session.exec(
+            select(InvitationCode.member_id, InvitationCode.code)
+        ):
+            codes[member_id] = code
+            taken.add(code)
+        now = utcnow()
+        rows = []
+        for member_id in member_ids:
+            if member_id in codes:
+                continue
+            code = new_code()
+            while code in taken:
+                code = new_code()
+            taken.add(code)
+            codes[member_id] = code
+            rows.append({"code": code, "member_id": member_id, "created_at": now})
+        write_rows(self.session, InvitationCode.__table__, rows)  # type: ignore[attr-defined]
+        return {member_id: codes[member_id] for member_id in member_ids}
 
     def inviter_of_code(self, code: str) -> int | None:
         row = self.session.get(InvitationCode, code.upper()) if code else None

@@ -139,6 +139,29 @@ async def test_stats_shows_graded_activity_six_months_and_the_projection(
         assert name.title() not in text.replace("Brussels", "")  # counts only, never names
 
 
+async def test_who_leaves_or_forgets_stays_in_the_months_they_were_there(
+    growth_bot: Harness,
+) -> None:
+    bot = growth_bot
+    await a_chapter_s_year(bot)
+    reply = await bot.say("/leave", member="lou")  # in Brussels since November
+    reply = await bot.say(reply.option_number(str(chapter(bot, "Brussels").id)), member="lou")
+    assert "You have left Brussels" in reply.text
+    reply = await bot.say("/forget", member="jan")  # in Brussels since October
+    await bot.say(reply.option_number("erase"), member="jan")
+    text = (await bot.say_in_group("/stats", member="nina", chat=GROUP)).text
+    # Olga, Nina and Max now; Jan and Lou still in October and November, and their joins too.
+    assert "3 members" in text and "1 joined this month" in text and "1 joined last month" in text
+    # July–September as before; Jan still in October, Lou in November; both gone now.
+    assert "October 2026: 3 (+1)\nNovember 2026: 4 (+1)\nDecember 2026: 3 (+1)" in text
+    # Net growth over September–November is still 3 (1 → 4): one a month; 7 more to 10.
+    assert "At this pace (1 a month), Brussels reaches 10 members around July 2027." in text
+    # The organization: Jan's /forget leaves his months; Lou is still a member of it.
+    text = (await bot.say("/stats all", member="admin")).text
+    assert "6 members" in text and "3 joined this month" in text
+    assert "November 2026: 4 (+1)\nDecember 2026: 6 (+3)" in text
+
+
 @pytest.mark.parametrize(
     ("lang", "words"),
     [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,8 @@ from sqlmodel import select
 from bot.handlers.nudges import AGAIN, MONTHLY_KEY, NUDGE, keep_monthly, slot
 from bot.scheduling.clock import Clock
 from bot.scheduling.rules import once
-from bot.storage.models import Delivery, Member, NudgeState, OutreachEntry, Schedule
+from bot.storage.models import Chapter, Delivery, Member, NudgeState, OutreachEntry, Schedule
+from bot.storage.outreach import OutreachRepository
 from bot.storage.schedules import ScheduleRepository
 from tests.handlers.test_chapters import meet_organizers
 from tests.handlers.test_outreach import brussels_member
@@ -133,7 +135,12 @@ async def test_the_buttons_log_ask_again_in_a_week_and_stop(
     fire(bot, FIRING, clock)
     clock.move_to(datetime(2026, 12, 7, 19, 0, tzinfo=UTC))
     nudge = await bot.inbox("nina")
-    assert "Outreach time" in nudge.text and "/invite" in nudge.text
+    assert "Outreach time" in nudge.text
+    # Her personal invitation rides along, to forward (the terminal shows the words to send).
+    code = nudge.choice.invitation
+    assert code.startswith("i-") and f"/start {code}" in nudge.text
+    with bot.app.services.database.session() as session:
+        assert OutreachRepository(session).inviter_of_code(code[2:]) == bot.member("nina").id
     # "Remind me in a week": asked again seven days later, not before.
     reply = await bot.press(nudge.choice.prompt_id, "week", member="nina")
     assert "ask again" in reply.text and "December 14" in reply.text
@@ -242,3 +249,115 @@ async def test_a_week_later_nudge_in_the_same_tick_as_the_monthly_one_spends_the
         again = session.exec(select(Schedule).where(Schedule.kind == AGAIN)).one()
         assert again.status == "done" and again.last_fired_at is not None  # it did fire
     assert schedule.kind == NUDGE
+
+
+@pytest.fixture
+def organization_on_any_database(
+    any_database_url: str, locales_dir: Path, cache_dir: Path, tmp_path: Path
+) -> Iterator[Harness]:
+    """The organization with organizers (olga for Brussels) on SQLite and on PostgreSQL,
+    where the fan-out writes with COPY."""
+    from dataclasses import replace
+
+    from bot.app import build_application
+    from tests.conftest import make_settings
+    from tests.support.organizations import write_chapters_org
+
+    settings = replace(
+        make_settings(any_database_url, locales_dir, cache_dir),
+        org_file=write_chapters_org(tmp_path),
+    )
+    application = build_application(settings, upgrade_database=True)
+    yield Harness(application)
+    application.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "asks", "invitation"),
+    [
+        ("en", "Brussels asks: Bring a friend to Thursday's meeting", "to forward"),
+        ("fr", "Brussels demande : Bring a friend to Thursday's meeting", "à transférer"),
+        ("nl", "Brussels vraagt: Bring a friend to Thursday's meeting", "om door te sturen"),
+    ],
+)
+async def test_the_nudge_carries_the_chapter_s_current_ask_and_the_member_s_invitation(
+    chapters_bot: Harness, clock: time_machine.Coordinates, lang: str, asks: str, invitation: str
+) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot)
+    await brussels_member(bot, "nina", lang)
+    await bot.onboard("lou", "en", place="London")  # in no chapter: no ask
+    set_ask = await bot.say("/nudges ask Bring a friend to Thursday's meeting", member="olga")
+    assert "carry your ask" in set_ask.text
+    assert (
+        "Current ask, since Tuesday, December 1" in (await bot.say("/nudges", member="olga")).text
+    )
+    accept_nudges(bot, "nina", "lou")
+    keep(bot)
+    fire(bot, FIRING, clock)
+    clock.move_to(datetime(2026, 12, 7, 19, 0, tzinfo=UTC))
+    nina = await bot.inbox("nina")
+    assert asks in nina.text.replace("\u00a0", " ")
+    assert invitation in nina.text and nina.choice.invitation.startswith("i-")
+    lou = await bot.inbox("lou")
+    assert "asks:" not in lou.text and lou.choice.invitation != nina.choice.invitation
+    # Cleared, January's nudge asks nothing of Brussels.
+    assert "no current ask" in (await bot.say("/nudges ask off", member="olga")).text
+    fire(bot, datetime(2027, 1, 3, 10, 0, tzinfo=UTC), clock)
+    clock.move_to(datetime(2027, 1, 4, 19, 0, tzinfo=UTC))
+    january = await bot.inbox("nina")
+    assert january.choice.invitation == nina.choice.invitation  # the same code, kept
+    assert "Bring a friend" not in january.text
+
+
+async def test_only_organizers_set_an_ask_and_it_has_a_length_limit(
+    chapters_bot: Harness, clock: time_machine.Coordinates
+) -> None:
+    bot = chapters_bot
+    await meet_organizers(bot)
+    await brussels_member(bot, "nina")
+    refused = await bot.say("/nudges ask Come along", member="nina")
+    assert refused.text == "Only a chapter's organizers can set its ask."
+    too_long = await bot.say("/nudges ask " + "x" * 301, member="olga")
+    assert "at most 300 characters (this one has 301)" in too_long.text
+    empty = await bot.say("/nudges ask", member="olga")
+    assert (
+        "What should the nudges of Brussels ask" in empty.text and "/nudges ask off" in empty.text
+    )
+    with bot.app.services.database.session() as session:
+        assert all(c.current_ask is None for c in session.exec(select(Chapter)))
+
+
+async def test_the_fan_out_on_sqlite_and_postgresql(
+    organization_on_any_database: Harness, clock: time_machine.Coordinates
+) -> None:
+    bot = organization_on_any_database
+    await meet_organizers(bot)
+    await brussels_member(bot, "nina", "fr")
+    await bot.onboard("jan", "nl", place="Den Haag")
+    await bot.say("/talked 2", member="jan")
+    await bot.say("/nudges ask Venez jeudi", member="olga")
+    accept_nudges(bot, "nina", "jan")
+    with bot.app.services.database.session() as session:
+        # Jan's quiet hours end at 11: his 10:xx slot waits until then.
+        session.add(NudgeState(member_id=bot.member("jan").id, quiet_from=20, quiet_until=11))
+    keep(bot)
+    fire(bot, FIRING, clock)
+    written = nudges(bot)
+    assert set(written) == {bot.member("nina").id, bot.member("jan").id}
+    jan_due = aware(written[bot.member("jan").id].due_at).astimezone(BRUSSELS)
+    assert jan_due.hour >= 11
+    with bot.app.services.database.session() as session:
+        budgets = {s.member_id: s for s in session.exec(select(NudgeState))}
+        assert aware(budgets[bot.member("jan").id].last_nudged_at) == aware(
+            written[bot.member("jan").id].due_at
+        )
+        assert budgets[bot.member("jan").id].quiet_until == 11  # kept
+        assert bot.member("nina").id in budgets
+    clock.move_to(datetime(2026, 12, 7, 19, 0, tzinfo=UTC))
+    nina = await bot.inbox("nina")
+    assert "Brussels demande : Venez jeudi" in nina.text.replace("\u00a0", " ")
+    jan = await bot.inbox("jan")
+    assert "Bedankt: deze maand heb je al met 2 mensen gepraat" in jan.text
+    reply = await bot.press(nina.choice.prompt_id, "2", member="nina")
+    assert "2 conversations" in reply.text

@@ -16,8 +16,9 @@ from sqlmodel import select as sqlmodel_select
 from bot.core.events import PollVote
 from bot.storage.adapter_state import AdapterStateRepository
 from bot.storage.members import EXPORT_SECTIONS
-from bot.storage.models import NudgeState, OutreachEntry, Recruitment, utcnow
+from bot.storage.models import Departure, NudgeState, OutreachEntry, Recruitment, utcnow
 from bot.storage.outreach import OutreachRepository
+from bot.storage.selections import SelectionRepository
 from tests.handlers.test_chapters import meet_organizers, request_brussels
 from tests.handlers.test_connect import code_in, say_on
 from tests.handlers.test_outreach import invitation_in, start_with
@@ -127,6 +128,9 @@ async def nina_s_life(bot: Harness) -> None:
         OutreachRepository(session).credit(olga.id, nina.id, None, True)
         session.add(NudgeState(member_id=nina.id, last_nudged_at=utcnow()))
     with bot.app.services.database.session() as session:
+        # Options she selected in a poll with buttons and has not cast yet.
+        SelectionRepository(session).toggle("test", "p-days", "g2", USER, 1)
+    with bot.app.services.database.session() as session:
         AdapterStateRepository(session).set(
             "matrix", "room:!dm:example.org", {"kind": "direct", "inviter": MATRIX_ID}
         )
@@ -149,6 +153,7 @@ async def test_mydata_shows_every_row_about_a_member_and_forget_leaves_none(
     # The scenario reaches the tables where a member's traces hide.
     assert {"delivery", "messageabout", "adapterstate", "poll", "connectcode"} <= tables
     assert {"outreachentry", "invitationcode", "recruitment", "nudgestate"} <= tables
+    assert "pollselection" in tables
 
     reply = await bot.say("/mydata", member=USER, lang=lang)
     export = json.loads(reply.texts[-1].split("\n", 1)[1])
@@ -183,5 +188,10 @@ async def test_mydata_shows_every_row_about_a_member_and_forget_leaves_none(
         recruitments = session.exec(sqlmodel_select(Recruitment)).all()
         assert len(recruitments) == 2
         assert all(member.id not in (r.inviter_id, r.newcomer_id) for r in recruitments)
+        # Her months in the organization too: a departure holds two dates and no one's id
+        # (the walk above found nothing of her in it), so /mydata has nothing to show of it.
+        [departure] = session.exec(sqlmodel_select(Departure)).all()
+        assert departure.chapter_id is None and departure.joined_at <= departure.left_at
+        assert "departure" not in EXPORT_SECTIONS
     results = await bot.say_in_group("/results", member="olga", chat="g2")
     assert "2 people voted" in results.text

@@ -8,13 +8,14 @@ import asyncio
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bot.scheduling.leadership import LEADER_LOCK, Leadership
+from bot.scheduling.leadership import LEADER_LOCK, Leadership, Work
 from bot.storage.database import Database
 
 
 class Record:
     def __init__(self) -> None:
         self.events: list[str] = []
+        self.work = [Work("record", self.elected, self.lost)]
 
     def elected(self) -> None:
         self.events.append("elected")
@@ -34,7 +35,7 @@ async def wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[
 async def test_sqlite_has_one_process_and_it_leads(sqlite_url: str) -> None:
     database = Database(sqlite_url)
     record = Record()
-    leadership = Leadership(database, record.elected, record.lost)
+    leadership = Leadership(database, record.work)
     await leadership.start()
     assert leadership.leading and record.events == ["elected"]
     await leadership.stop()
@@ -47,8 +48,8 @@ async def test_one_leader_on_postgresql_and_another_takes_over_when_it_dies(
 ) -> None:
     first_db, second_db = Database(postgres_url), Database(postgres_url)
     first_record, second_record = Record(), Record()
-    first = Leadership(first_db, first_record.elected, first_record.lost, retry=0.2)
-    second = Leadership(second_db, second_record.elected, second_record.lost, retry=0.2)
+    first = Leadership(first_db, first_record.work, retry=0.2)
+    second = Leadership(second_db, second_record.work, retry=0.2)
     try:
         await first.start()
         await wait_until(lambda: first.leading)

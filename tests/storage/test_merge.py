@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
 from bot.app import Application
+from bot.storage.feeds import aware
+from bot.storage.growth import GrowthRepository, Headcount
 from bot.storage.members import MemberRepository
 from bot.storage.memberships import MembershipRepository
 from bot.storage.merge import merge_members
-from bot.storage.models import Ballot, Chapter, Member, MemberInterest, Membership, PollVoter
+from bot.storage.models import (
+    Ballot,
+    Chapter,
+    Departure,
+    Member,
+    MemberInterest,
+    Membership,
+    PollVoter,
+)
 from bot.storage.polls import PollRepository
 
 
@@ -61,3 +71,32 @@ def test_merge_keeps_one_of_each_and_the_latest_ballot(app_on_any_database: Appl
         voters = {(v.poll_id, v.member_id, v.voted) for v in session.exec(select(PollVoter))}
         assert voters == {(named.id, keep_id, True), (secret.id, keep_id, True)}
         assert PollRepository(session).vote(secret, keep_id, [0], "x") is False  # counted once
+
+
+def test_merge_keeps_the_earlier_joins_and_records_no_departure(
+    app_on_any_database: Application,
+) -> None:
+    """One person on two accounts: counted once, since the first of their joins."""
+    database = app_on_any_database.services.database
+    march, may = datetime(2026, 3, 10, tzinfo=UTC), datetime(2026, 5, 10, tzinfo=UTC)
+    with database.session() as session:
+        members = MemberRepository(session)
+        keep, _, _ = members.get_or_create("telegram", "1")
+        gone, _, _ = members.get_or_create("matrix", "@a:x")
+        keep.onboarded_at, gone.onboarded_at = may, march
+        chapter = session.exec(select(Chapter)).first()
+        memberships = MembershipRepository(session)
+        memberships.add(chapter.id, keep.id).joined_at = may
+        memberships.add(chapter.id, gone.id).joined_at = march
+        keep_id, gone_id, chapter_id = keep.id, gone.id, chapter.id
+    with database.session() as session:
+        merge_members(session, session.get(Member, keep_id), session.get(Member, gone_id))
+    with database.session() as session:
+        assert aware(session.get(Member, keep_id).onboarded_at) == march
+        [membership] = session.exec(select(Membership)).all()
+        assert aware(membership.joined_at) == march
+        assert session.exec(select(Departure)).all() == []
+        april = datetime(2026, 4, 1, tzinfo=UTC)
+        growth = GrowthRepository(session)
+        assert growth.headcount(chapter_id, april) == Headcount(members=1, joined=1)
+        assert growth.headcount(None, april) == Headcount(members=1, joined=1)

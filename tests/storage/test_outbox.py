@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlmodel import select
@@ -130,3 +131,26 @@ async def test_a_claim_left_by_a_crashed_sender_is_taken_again(
     outbox = FlakyOutbox()
     assert await OutboxDrainer(app.services.database, "test", outbox).drain_once() == 1
     assert [m.body.text for m in outbox.sent] == ["in flight"]
+
+
+async def test_the_platforms_new_sender_takes_over_what_a_dead_one_had_claimed(
+    app_on_any_database: Application,
+) -> None:
+    app = app_on_any_database
+    enqueue(app, "in flight", "claimed too")
+    with app.services.database.session() as session:
+        assert len(OutboxStore(session).claim("test")) == 2  # then its sender died
+    outbox = FlakyOutbox()
+    later = OutboxDrainer(app.services.database, "test", outbox)
+    assert await later.drain_once() == 0  # an ordinary sender waits for the claim lease
+    leader = OutboxDrainer(app.services.database, "test", outbox)
+    await leader.start(reclaim=True)  # the new leader's: the only one for this platform
+    try:
+        for _ in range(200):
+            if set(statuses(app).values()) == {"sent"}:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await leader.stop()
+    assert [m.body.text for m in outbox.sent] == ["in flight", "claimed too"]
+    assert set(statuses(app).values()) == {"sent"}

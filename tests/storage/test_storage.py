@@ -51,6 +51,48 @@ def test_migrations_create_exactly_the_models(any_database_url: str) -> None:
         database.dispose()
 
 
+def test_the_head_is_read_from_the_files_and_a_current_database_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory(str(migrate.MIGRATIONS_DIR)).get_heads()
+    assert migrate.head_revisions() == set(heads)
+    database = Database(f"sqlite:///{tmp_path / 'upgraded.sqlite'}")
+    try:
+        migrate.upgrade_if_behind(database)  # a new database: migrated
+        assert migrate.current_revision(database) == head()
+        migrate.downgrade(database, "0010")
+        migrate.upgrade_if_behind(database)  # behind: migrated
+        assert migrate.current_revision(database) == head()
+    finally:
+        database.dispose()
+
+
+def test_a_process_on_a_current_database_does_not_load_alembic(
+    tmp_path: Path, locales_dir: Path, cache_dir: Path
+) -> None:
+    """Alembic is about 11 MB of an idle process's memory: not loaded when not needed."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'current.sqlite'}"
+    database = Database(url)
+    migrate.upgrade(database)
+    database.dispose()
+    script = (
+        "import sys; from bot.app import build_application; from bot.config import Settings; "
+        f"build_application(Settings.from_env({{'CHAPTERBOT_DATABASE_URL': {url!r}, "
+        f"'CHAPTERBOT_CACHE_DIR': {str(cache_dir)!r}, "
+        f"'CHAPTERBOT_LOCALES_DIR': {str(locales_dir)!r}}})); "
+        "print(sorted(m for m in ('alembic', 'matplotlib') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
+
+
 def test_ballots_cast_in_private_move_to_the_poll_s_first_chat(any_database_url: str) -> None:
     from sqlalchemy import text
 
@@ -74,6 +116,33 @@ def test_ballots_cast_in_private_move_to_the_poll_s_first_chat(any_database_url:
         with database.engine.connect() as connection:
             keys = connection.execute(text("SELECT chat_key FROM ballot")).scalars().all()
         assert keys == ["telegram:-100", "telegram:-100"]
+    finally:
+        database.dispose()
+
+
+def test_the_updates_telegram_handled_before_stay_handled(any_database_url: str) -> None:
+    """The ids the adapter kept in its state become rows of the record of handled updates."""
+    database = Database(any_database_url)
+    try:
+        migrate.upgrade(database, "0013")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO adapterstate (platform, key, value, updated_at) "
+                    "VALUES ('telegram', 'handled_update_ids', '[7, 8, 8]', :now)"
+                ),
+                {"now": datetime(2026, 1, 1, tzinfo=UTC)},
+            )
+        migrate.upgrade(database)
+        with database.session() as session:
+            from bot.storage.handled import HandledUpdates
+
+            handled = HandledUpdates(session)
+            assert handled.handled("telegram", "7") and handled.handled("telegram", "8")
+            assert not handled.claim("telegram", "8") and handled.claim("telegram", "9")
+        with database.engine.connect() as connection:
+            left = connection.execute(text("SELECT key FROM adapterstate")).scalars().all()
+        assert "handled_update_ids" not in left
     finally:
         database.dispose()
 

@@ -6,10 +6,17 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.app import Application
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -40,3 +47,23 @@ def throwaway_database() -> Iterator[str]:
             yield make_url(base).set(database=name).render_as_string(hide_password=False)
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def two_processes(settings: Settings) -> Iterator[tuple[Application, Application]]:
+    """Two applications, each with its own engine, on the PostgreSQL database of `settings`
+    (as two `chapterbot run` would be); its schema emptied afterwards."""
+    from bot.app import build_application
+    from bot.storage.database import Database
+
+    first = build_application(settings, upgrade_database=True)
+    second = build_application(settings, upgrade_database=False)
+    try:
+        yield first, second
+    finally:
+        second.close()
+        first.close()
+        database = Database(settings.database_url)
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        database.dispose()

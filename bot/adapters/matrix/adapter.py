@@ -28,7 +28,7 @@ DELIVERY_PATIENCE = 20.0
 
 
 class MatrixAdapter:
-    name = PLATFORM
+    name = PLATFORM  # also its name as leader-only work
 
     def __init__(
         self,
@@ -76,24 +76,28 @@ class MatrixAdapter:
             backoff=backoff,
         )
         self._connecting: asyncio.Task[None] | None = None
+        self._logged_in = False
+        self._leading = False
 
     @property
     def ready(self) -> asyncio.Event:
         """Set once the first sync batch was handled: the bot reads and answers."""
         return self.sync.ready
 
-    async def start(self) -> None:
-        """Log in (or resume the saved session) and start syncing and delivering.
+    async def start(self, lead: bool = True) -> None:
+        """Log in (or resume the saved session); with `lead`, also sync and deliver (else
+        bot.scheduling.leadership calls lead() and follow()).
 
         Refused credentials raise LoginFailed; an unreachable homeserver is waited for in
         the background."""
+        self._leading = lead
         try:
             await open_session(self.client, self.config, self.store)
         except NETWORK_ERRORS as exc:
             log.warning("Matrix: homeserver unreachable at start (%r); retrying", exc)
             self._connecting = asyncio.create_task(self._connect_later(), name="matrix-connect")
             return
-        await self._run()
+        await self._connected()
 
     async def _connect_later(self) -> None:
         backoff = Backoff()
@@ -106,13 +110,36 @@ class MatrixAdapter:
             except LoginFailed as exc:
                 log.error("Matrix: %s; the Matrix adapter stays stopped", exc)
                 return
-            await self._run()
+            await self._connected()
             return
 
+    async def _connected(self) -> None:
+        self._logged_in = True
+        if self._leading:
+            await self._run()
+
+    async def lead(self) -> None:
+        """The leader's part: the sync loop (one reader of the stored token) and the drainer
+        (one process's pace against the homeserver's rate limit). Started once logged in."""
+        self._leading = True
+        if self._logged_in:
+            await self._run()
+
+    async def follow(self) -> None:
+        """A follower's client stays logged in and idle: the sync loop reads every room, so
+        the Matrix turns and their replies are the leader's."""
+        self._leading = False
+        await self.sync.stop()  # between batches: the one being handled ends, token stored
+        if self.drainer.wake in self.app.services.outbox_listeners:
+            self.app.services.outbox_listeners.remove(self.drainer.wake)
+        await self.drainer.stop()
+
     async def _run(self) -> None:
-        await self.drainer.start()
-        self.app.services.outbox_listeners.append(self.drainer.wake)
-        self.sync.start()
+        if not self.drainer.running:
+            await self.drainer.start(reclaim=True)
+            self.app.services.outbox_listeners.append(self.drainer.wake)
+        if not self.sync.running:
+            self.sync.start()
 
     async def stop(self) -> None:
         if self._connecting is not None:
@@ -120,10 +147,7 @@ class MatrixAdapter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
             self._connecting = None
-        await self.sync.stop()
-        if self.drainer.wake in self.app.services.outbox_listeners:
-            self.app.services.outbox_listeners.remove(self.drainer.wake)
-        await self.drainer.stop()
+        await self.follow()
         await self.client.close()
 
     async def _log_in_again(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Collection
@@ -105,13 +106,17 @@ class Renderer:
         if isinstance(body, Text | AskLocation):
             return [self.notice(body.text)]
         if isinstance(body, Choice):
+            if body.invitation:
+                pointer = self.start_pointer(body.invitation, message.language)
+                body = dataclasses.replace(body, text=f"{body.text}\n{pointer}")
             return [self.choice(body)]
         if isinstance(body, Poll):
             if body.anonymous:
                 return [self.private_poll(body, message.language)]
             return [self.poll(body)]
         if isinstance(body, OpenPrivateChat):
-            return [self.notice(f"{body.text}\n{self.private_chat_pointer(body, message)}")]
+            pointer = self.start_pointer(body.start, message.language)
+            return [self.notice(f"{body.text}\n{pointer}")]
         if isinstance(body, Invite):
             link = f'<a href="{matrix_to(body.target_chat.chat_id)}">{body.button_label}</a>'
             return [self.notice(f"{body.text}\n{link}")]
@@ -223,13 +228,14 @@ class Renderer:
             content[UNSTABLE_TEXT] = fallback
         return MatrixEvent(POLL_END, content)
 
-    def private_chat_pointer(self, body: OpenPrivateChat, message: Outgoing) -> str:
-        _ = self.catalogs.translator(message.language).gettext
+    def start_pointer(self, start: str, language: str) -> str:
+        """Where to go and what to send there to begin with the payload `start`."""
+        _ = self.catalogs.translator(language).gettext
         bot = f'<a href="{matrix_to(self.bot_user_id)}">{escape(self.bot_user_id)}</a>'
-        if not body.start:
+        if not start:
             # TRANSLATORS: %(bot)s is the bot's Matrix ID, e.g. @chapterbot:example.org.
             return _("Open a direct chat with %(bot)s.") % {"bot": bot}
-        command = f"!{body.start}" if body.start in self.commands else f"!start {body.start}"
+        command = f"!{start}" if start in self.commands else f"!start {start}"
         # TRANSLATORS: %(bot)s is the bot's Matrix ID; %(command)s a command such as !profile.
         return _("Open a direct chat with %(bot)s and send %(command)s there.") % {
             "bot": bot,

@@ -1,6 +1,7 @@
 """What the Matrix adapter remembers across restarts, in the adapter state table.
 
-Keys: `session` (user, device, access token), `sync_token` (next_batch), `room:<room id>`
+Keys: `session` (user, device, access token), `sync_token` (next_batch), `batch` (the
+events handled so far of the batch after it), `room:<room id>`
 (what the bot knows about a room), `prompt:<event id>` and `poll:<event id>` (which neutral
 prompt or poll a sent event carries, so that reactions and poll answers can be mapped back),
 `poll-start:<poll id>:<room id>` (the event that started a poll in a room, so that it can be
@@ -15,9 +16,10 @@ from typing import Any
 from bot.core.events import ChatKind
 from bot.storage.adapter_state import AdapterStateRepository
 from bot.storage.conversations import ConversationRepository
-from bot.storage.database import Database
+from bot.storage.database import STARTUP_LOCK, Database
 
 PLATFORM = "matrix"
+BATCH = "batch"  # the batch being handled: from which token, which events are done
 CACHE_LIMIT = 4096
 
 
@@ -74,7 +76,10 @@ class MatrixStore:
         return SavedSession(**value) if isinstance(value, dict) else None
 
     def save_session(self, saved: SavedSession) -> None:
-        self._set("session", asdict(saved))
+        with self.database.session() as session:
+            # Processes logging in together on a fresh database: one writes after the other.
+            self.database.lock_for_transaction(session, STARTUP_LOCK)
+            AdapterStateRepository(session).set(PLATFORM, "session", asdict(saved))
 
     def forget_session(self) -> None:
         with self.database.session() as session:
@@ -85,7 +90,22 @@ class MatrixStore:
         return value if isinstance(value, str) else None
 
     def save_sync_token(self, token: str) -> None:
-        self._set("sync_token", token)
+        with self.database.session() as session:
+            repository = AdapterStateRepository(session)
+            repository.set(PLATFORM, "sync_token", token)
+            repository.delete(PLATFORM, BATCH)  # the batch is done: its record with it
+
+    def handled_in_batch(self, since: str | None) -> set[str]:
+        """The events already handled of the batch read from `since`: a process that died
+        in the middle of a batch never stored the token after it, so the next one (another
+        leader) reads the same batch again, and must not act on these twice."""
+        value = self._get(BATCH)
+        if isinstance(value, dict) and value.get("since") == since:
+            return set(value.get("handled", []))
+        return set()
+
+    def save_handled(self, since: str | None, handled: set[str]) -> None:
+        self._set(BATCH, {"since": since, "handled": sorted(handled)})
 
     # -- rooms ---------------------------------------------------------------------------
 

@@ -87,7 +87,14 @@ class SyncLoop:
         self._busy = False
         self._stopping = False
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def start(self) -> None:
+        """From the stored token: a loop started again (another leader) skips nothing and
+        reads no batch twice."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="matrix-sync")
 
     async def stop(self, grace: float = 30.0) -> None:

@@ -78,6 +78,8 @@ class TimelineHandler:
         self.outbox = outbox
         self.live_outbox = live_outbox
         self._privacy: dict[str, ChatKind] = {}  # what each direct room's chat row says
+        self._since: str | None = None  # the batch being handled: read from this token
+        self._handled: set[str] = set()  # its events acted on (kept in the store)
 
     @property
     def own_user_id(self) -> str:
@@ -86,6 +88,7 @@ class TimelineHandler:
     async def handle(self, response: SyncResponse, first: bool, since: str | None) -> None:
         # Read everything first (a gap fetch may fail): then nothing is acted on twice.
         batches = [] if first else await self._read_rooms(response, since)
+        self._since, self._handled = since, self.store.handled_in_batch(since)
         await self.rooms.retry_pending_invites()
         for room_id, invite in response.rooms.invite.items():
             await self.rooms.answer_invite(room_id, [invite_event(e) for e in invite.invite_state])
@@ -164,7 +167,13 @@ class TimelineHandler:
         if batch.joined_now:
             await self._joined(room_id, batch.known)
         for event in batch.events:
+            event_id = event.get("event_id")
+            if event_id in self._handled:
+                continue  # handled before the process that read this batch died
             await self._event(room_id, event)
+            if isinstance(event_id, str):
+                self._handled.add(event_id)
+                self.store.save_handled(self._since, self._handled)
 
     async def _joined(self, room_id: str, events: list[dict[str, Any]]) -> None:
         if any(e.get("type") == "m.room.encryption" for e in events):

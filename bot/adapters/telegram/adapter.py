@@ -20,6 +20,7 @@ from bot.adapters.telegram.moderators import Moderators
 from bot.adapters.telegram.outbound import TelegramOutbox
 from bot.adapters.telegram.ratelimit import Limits, TelegramRateLimiter
 from bot.adapters.telegram.replies import TurnOutbox
+from bot.adapters.telegram.request import requests
 from bot.adapters.telegram.state import PLATFORM, TelegramState
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.app import Application
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class TelegramAdapter:
-    name = PLATFORM
+    name = PLATFORM  # also its name as leader-only work
 
     def __init__(
         self,
@@ -42,7 +43,9 @@ class TelegramAdapter:
     ) -> None:
         self.app = app
         self.config = config
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(
+            overall_per_second=config.messages_per_second,
+        )
         self.poll_timeout = poll_timeout
         self.network_backoff = network_backoff
         self.state = TelegramState(app.services.database)
@@ -63,13 +66,18 @@ class TelegramAdapter:
         return self._drainer
 
     def has_handled(self, update_id: int) -> bool:
-        return self.ledger is not None and self.ledger.handled(update_id)
+        """This process is done with the update (what became of it is in the database)."""
+        return self.ledger is not None and self.ledger.done(update_id)
 
     # -- life cycle --------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, lead: bool = True) -> None:
+        """Connect and take webhook updates; with `lead`, also do the leader's part (else
+        bot.scheduling.leadership calls lead() and follow())."""
         try:
             await self._start()
+            if lead:
+                await self.lead()
         except BaseException:
             await self.stop()  # whatever did start is stopped, connections closed
             raise
@@ -84,9 +92,12 @@ class TelegramAdapter:
             ("telegram.ext.ExtBot", logging.INFO),
         )
         api = self.config.api_url
+        calls, polls = requests()
         builder = (
             PtbApplication.builder()
             .token(self.config.token)
+            .request(calls)
+            .get_updates_request(polls)
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
             .rate_limiter(TelegramRateLimiter(self.limits))
@@ -101,7 +112,8 @@ class TelegramAdapter:
         await application.initialize()  # getMe: the bot's id and username
         bot = application.bot
         services = self.app.services
-        self.ledger = UpdateLedger(self.state)
+        self.ledger = UpdateLedger(services.database)
+        self.ledger.prune()
         self.outbox = outbox = TelegramOutbox(
             bot, services.catalogs, self.state, network_backoff=self.network_backoff
         )
@@ -126,18 +138,37 @@ class TelegramAdapter:
         await application.start()
         if self.webhook_mode:
             await self._start_webhook()
-        else:
+            log.info("Telegram: @%s is listening (webhook)", bot.username)
+
+    async def lead(self) -> None:
+        """The leader's part: long polling (only one consumer may poll) and the drainer (one
+        rate limiter for every broadcast, whatever process queued it)."""
+        application, drainer = self.application, self._drainer
+        assert application is not None and drainer is not None
+        if not self.webhook_mode:
             assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=self.poll_timeout,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-            )
-        await drainer.start()
-        # Woken when a turn leaves messages for other chats, not after every update.
-        services.outbox_listeners.append(drainer.wake)
-        mode = "webhook" if self.webhook_mode else "long polling"
-        log.info("Telegram: @%s is listening (%s)", bot.username, mode)
+            if not application.updater.running:
+                await application.updater.start_polling(
+                    timeout=self.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                    drop_pending_updates=False,
+                )
+                log.info("Telegram: @%s is listening (long polling)", application.bot.username)
+        if not drainer.running:
+            await drainer.start(reclaim=True)
+            # Woken when a turn leaves messages for other chats, not after every update.
+            self.app.services.outbox_listeners.append(drainer.wake)
+
+    async def follow(self) -> None:
+        """Back to what every process does: webhook updates and its own turns' replies."""
+        updater = self.application.updater if self.application is not None else None
+        if updater is not None and updater.running:
+            await updater.stop()  # confirms the updates fetched so far
+        if self._drainer is not None:
+            listeners = self.app.services.outbox_listeners
+            if self._drainer.wake in listeners:
+                listeners.remove(self._drainer.wake)
+            await self._drainer.stop()
 
     async def _start_webhook(self) -> None:
         application = self.application
@@ -146,8 +177,10 @@ class TelegramAdapter:
         hide_in_logs(secret)
 
         async def receive(data: dict[str, Any]) -> None:
-            update = Update.de_json(data, application.bot)
-            await application.update_queue.put(update)
+            # Handled before Telegram hears 200: an update a process dies on is delivered
+            # again (to another process, behind a load balancer), and the next update of a
+            # chat comes only after this one, whichever process takes it.
+            await application.process_update(Update.de_json(data, application.bot))
 
         self._webhook = WebhookServer(
             self.config.listen_host,
@@ -168,19 +201,13 @@ class TelegramAdapter:
         application = self.application
         if application is None:
             return
-        self.application = None
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()  # confirms the updates fetched so far
+        await self.follow()  # polling stops (confirming the updates fetched), the drainer too
+        self.application = None
         if application.running:
             await application.stop()  # handles what is still queued
-        if self._drainer is not None:
-            listeners = self.app.services.outbox_listeners
-            if self._drainer.wake in listeners:
-                listeners.remove(self._drainer.wake)
-            await self._drainer.stop()
         await application.shutdown()
         log.info("Telegram adapter stopped")
 
@@ -188,15 +215,11 @@ class TelegramAdapter:
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert self.ledger is not None and self._inbound is not None
-        if self.ledger.handled(update.update_id):
-            log.info("update %s was handled before a restart; skipped", update.update_id)
-            return
+        # Each turn records the update with what it did, and skips one handled before.
         try:
             await self._inbound.handle(update)
         finally:
-            # Recorded even when handling failed: an update that breaks the adapter must not
-            # break it again after every restart. The core already apologized to the member.
-            self.ledger.record(update.update_id)
+            self.ledger.finish(update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None

@@ -21,6 +21,9 @@ class TelegramConfig:
     listen_host: str = "0.0.0.0"
     listen_port: int = 8080
     webhook_secret: str | None = None  # None: generated once and kept in the database
+    # The bot's overall pace: Telegram's 30 by default; more for a bot allowed paid
+    # broadcasts. One limiter applies it: the leader's, which sends every broadcast.
+    messages_per_second: float = 30.0
 
     @property
     def webhook_path(self) -> str:
@@ -51,6 +54,7 @@ class TelegramConfig:
             listen_host=host,
             listen_port=port,
             webhook_secret=get("WEBHOOK_SECRET"),
+            messages_per_second=parse_pace(get("MESSAGES_PER_SECOND") or "30"),
         )
 
 
@@ -59,3 +63,16 @@ def parse_listen(value: str) -> tuple[str, int]:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"CHAPTERBOT_TELEGRAM_LISTEN must look like 0.0.0.0:8080, not {value!r}")
     return host.strip("[]"), int(port)
+
+
+def parse_pace(value: str) -> float:
+    try:
+        pace = float(value)
+    except ValueError:
+        pace = 0.0
+    if not 0 < pace <= 1000:
+        raise ConfigError(
+            "CHAPTERBOT_TELEGRAM_MESSAGES_PER_SECOND must be a number above 0 and at most "
+            f"1000, not {value!r}"
+        )
+    return pace

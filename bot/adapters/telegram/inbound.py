@@ -15,6 +15,7 @@ from bot.adapters.telegram import callbacks, keyboards, polls
 from bot.adapters.telegram.callbacks import Pick, Toggle
 from bot.adapters.telegram.moderators import Moderators
 from bot.adapters.telegram.outbound import TelegramOutbox
+from bot.adapters.telegram.selections import Selections
 from bot.adapters.telegram.state import PLATFORM, TelegramState
 from bot.adapters.telegram.text import MAX_MESSAGE_LENGTH, plain_length, to_plain
 from bot.app import Application
@@ -117,7 +118,7 @@ class Inbound:
         self.state = state
         self.moderators = moderators
         self.turn_outbox = turn_outbox
-        self.selections = polls.Selections()
+        self.selections = Selections(app.services.database)
 
     async def handle(self, update: Update) -> None:
         if update.callback_query is not None:
@@ -139,6 +140,7 @@ class Inbound:
             "chat_kind": kind,
             "sender": sender_of(user),
             "event_id": str(update.update_id),
+            "receipt": str(update.update_id),
         }
 
     # -- messages ----------------------------------------------------------------------
@@ -158,6 +160,8 @@ class Inbound:
         if message.new_chat_members:
             for member in message.new_chat_members:
                 if member.id != self.bot.id:  # our own arrival comes as my_chat_member
+                    # One turn per newcomer, each recorded on its own.
+                    common["receipt"] = f"{update.update_id}:{member.id}"
                     await self._dispatch(MemberJoined(member=sender_of(member), **common))
             return
         if message.left_chat_member is not None:
@@ -296,24 +300,29 @@ class Inbound:
     ) -> None:
         """A button of an anonymous poll: a vote, or a step in selecting several options.
         The press is always answered, once, with what became of it (seen by the presser
-        alone)."""
-        answer: tuple[str | None, bool] = (None, False)
+        alone). A press delivered again after it was handled was answered then: Telegram
+        would refuse a second answer."""
+        answer: tuple[str | None, bool] | None = (None, False)
         try:
             answer = await self._poll_vote(update, query, press)
         finally:
-            text, alert = answer
-            try:
-                if text:
-                    await query.answer(text[:MAX_CALLBACK_ANSWER], show_alert=alert)
-                else:
-                    await query.answer()
-            except TelegramError as error:
-                log.warning("could not answer callback query %s: %s", query.id, error)
+            if answer is not None:
+                await self._answer_press(query, *answer)
+
+    async def _answer_press(self, query: TgCallbackQuery, text: str | None, alert: bool) -> None:
+        try:
+            if text:
+                await query.answer(text[:MAX_CALLBACK_ANSWER], show_alert=alert)
+            else:
+                await query.answer()
+        except TelegramError as error:
+            log.warning("could not answer callback query %s: %s", query.id, error)
 
     async def _poll_vote(
         self, update: Update, query: TgCallbackQuery, press: polls.PollPress
-    ) -> tuple[str | None, bool]:
-        """(what to answer the press with, whether as an alert to dismiss)."""
+    ) -> tuple[str | None, bool] | None:
+        """(what to answer the press with, whether as an alert to dismiss); None for a
+        selection changed by this update before."""
         message = query.message
         kind = chat_kind(message.chat) if message is not None else None
         if message is None or kind is None:
@@ -328,10 +337,14 @@ class Inbound:
             if press.index is not None:
                 if not 0 <= press.index < len(options):
                     return None, False
-                selected = self.selections.toggle(press.ref, chat_id, user_id, press.index)
+                selected = self.selections.toggle(
+                    press.ref, chat_id, user_id, press.index, update.update_id
+                )
+                if selected is None:
+                    return None
                 shown = message.reply_markup if isinstance(message, Message) else None
                 return polls.selection_text(selected, polls.labels_of(shown)), False
-            chosen = self.selections.take(press.ref, chat_id, user_id)
+            chosen = self.selections.selected(press.ref, chat_id, user_id)
         else:
             chosen = [press.index] if press.index is not None else []
         keys = tuple(options[i] for i in chosen if 0 <= i < len(options))
@@ -339,7 +352,10 @@ class Inbound:
             return None, False  # nothing selected yet: nothing to cast
         common = self._common(update, message.chat, kind, query.from_user)
         vote = PollVote(poll_id=posted["poll"], option_keys=keys, **common)
-        return await self._cast(vote, posted["language"])
+        answer = await self._cast(vote, posted["language"])
+        if posted["multiple"]:
+            self.selections.cast(press.ref, chat_id, user_id, update.update_id)
+        return answer
 
     async def _cast(self, vote: PollVote, language: str) -> tuple[str | None, bool]:
         """Hand the vote to the core and say what became of it. The core answers only a
@@ -368,6 +384,7 @@ class Inbound:
                 chat_kind=mapping["kind"],
                 sender=sender_of(answer.user),
                 event_id=str(update.update_id),
+                receipt=str(update.update_id),
                 poll_id=mapping["poll"],
                 option_keys=keys,
             )

@@ -256,7 +256,11 @@ class TelegramOutbox:
             markup = keyboards.multiple_choice(prompt, labels, 0, done, message.language, owner)
         else:
             markup = keyboards.single_choice(prompt, labels, owner)
-        await self._send_text(chat_id, body.text, message, markup)
+        text = body.text
+        if body.invitation:
+            # The buttons are the answers: the invitation to forward is its link, in the text.
+            text = f"{text}\n{self.start_link(body.invitation)}"
+        await self._send_text(chat_id, text, message, markup)
 
     async def _ask_location(self, chat_id: int | str, body: AskLocation, message: Outgoing) -> None:
         if not is_private(chat_id):
@@ -276,12 +280,15 @@ class TelegramOutbox:
         if chat_id in self._location_keyboards:
             self._location_keyboards[chat_id] = "answered"
 
+    def start_link(self, start: str) -> str:
+        """The deep link into the private chat, beginning with `start` when it is valid."""
+        url = f"https://t.me/{self.bot.username}"
+        return f"{url}?start={start}" if start and _START_PAYLOAD.match(start) else url
+
     async def _open_private_chat(
         self, chat_id: int | str, body: OpenPrivateChat, message: Outgoing
     ) -> None:
-        url = f"https://t.me/{self.bot.username}"
-        if body.start and _START_PAYLOAD.match(body.start):
-            url += f"?start={body.start}"
+        url = self.start_link(body.start)
         button = InlineKeyboardButton(to_plain(body.button_label), url=url)
         # A message to forward shows its link too: a button may not survive copying.
         text = f"{body.text}\n{url}" if body.shared else body.text

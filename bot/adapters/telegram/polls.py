@@ -12,8 +12,9 @@ Callback data, stateless and short (a prefix no choice button uses):
                     take it out again;
 `v|<poll>|ok`       a multiple choice: vote for the selection.
 `<poll>` is the core's poll id when it is short and safe, else a digest of it (see poll_ref).
-A multiple choice selection is kept in memory per poll, chat and person until it is cast
-(a restart forgets it: the member selects again); it is shown only to the presser.
+A multiple choice selection is kept in the database per poll, chat and person until it is
+cast (selections.py), so a press taken by another process, or after a restart, adds to it;
+it is shown only to the presser.
 """
 
 from __future__ import annotations
@@ -100,24 +101,3 @@ def selection_text(selected: Sequence[int], labels: dict[int, str]) -> str | Non
     if not selected:
         return None
     return SELECTED + ", ".join(labels.get(i, str(i + 1)) for i in selected)
-
-
-class Selections:
-    """The options each person has selected in a multiple choice poll, not cast yet."""
-
-    def __init__(self) -> None:
-        self._selected: dict[tuple[str, int, int], list[int]] = {}
-
-    def toggle(self, ref: str, chat_id: int, user_id: int, index: int) -> list[int]:
-        key = (ref, chat_id, user_id)
-        selected = self._selected.get(key, [])
-        selected = [i for i in selected if i != index] if index in selected else [*selected, index]
-        if selected:
-            self._selected[key] = selected
-        else:
-            self._selected.pop(key, None)
-        return sorted(selected)
-
-    def take(self, ref: str, chat_id: int, user_id: int) -> list[int]:
-        """The selection to cast, forgotten from now on."""
-        return sorted(self._selected.pop((ref, chat_id, user_id), []))

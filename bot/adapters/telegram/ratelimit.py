@@ -19,7 +19,9 @@ from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
-# Methods that put something in a chat; only these count against a chat's own limit.
+# Methods that put something in a chat: only these count against the limits (overall and a
+# chat's own). getUpdates, answerCallbackQuery, getChatMember… are not messages: were they
+# counted, each long poll would take a message's place and hold the next reply back.
 _CHAT_METHOD_PREFIXES = ("send", "edit", "stopPoll", "copyMessage", "forwardMessage")
 _MAX_TRACKED_CHATS = 10_000
 
@@ -112,11 +114,12 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
             chat_id = int(chat_id)
-        per_chat = chat_id is not None and endpoint.startswith(_CHAT_METHOD_PREFIXES)
+        counted = endpoint.startswith(_CHAT_METHOD_PREFIXES)
+        per_chat = counted and chat_id is not None
         attempt = 0
         while True:
             await self._wait_while_paused()
-            if endpoint != "answerCallbackQuery":  # the button must stop spinning at once
+            if counted:
                 await self._overall.take()
             if per_chat:
                 await self._chat_bucket(chat_id).take()

@@ -7,14 +7,11 @@ import secrets
 from typing import Any
 
 from bot.storage.adapter_state import AdapterStateRepository
-from bot.storage.database import Database
+from bot.storage.database import STARTUP_LOCK, Database
 from bot.storage.members import MemberRepository
 
 PLATFORM = "telegram"
-HANDLED_UPDATES = "handled_update_ids"
 WEBHOOK_SECRET = "webhook_secret"
-# Telegram redelivers at most the last unconfirmed batch (100 updates) after a restart.
-REMEMBERED_UPDATES = 200
 
 
 class TelegramState:
@@ -28,14 +25,6 @@ class TelegramState:
     def _set(self, key: str, value: Any) -> None:
         with self.database.session() as session:
             AdapterStateRepository(session).set(PLATFORM, key, value)
-
-    # -- updates already handled -------------------------------------------------------
-
-    def handled_updates(self) -> list[int]:
-        return [int(i) for i in self._get(HANDLED_UPDATES, [])]
-
-    def set_handled_updates(self, update_ids: list[int]) -> None:
-        self._set(HANDLED_UPDATES, update_ids[-REMEMBERED_UPDATES:])
 
     # -- polls: poll_answer carries only Telegram's poll id ----------------------------
 
@@ -90,6 +79,8 @@ class TelegramState:
     def webhook_secret(self) -> str:
         """The secret Telegram sends with each webhook call: made once, then kept."""
         with self.database.session() as session:
+            # Processes starting together on a fresh database make one secret, not one each.
+            self.database.lock_for_transaction(session, STARTUP_LOCK)
             repository = AdapterStateRepository(session)
             secret = repository.get(PLATFORM, WEBHOOK_SECRET)
             if not secret:

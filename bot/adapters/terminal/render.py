@@ -41,6 +41,8 @@ def render(message: Outgoing) -> str:
     if isinstance(body, Choice | Poll):
         question = body.text if isinstance(body, Choice) else body.question
         lines = [html_to_plain(question)]
+        if isinstance(body, Choice) and body.invitation:
+            lines.append(f"/start {body.invitation}")
         lines += [
             f"  {number}. {html_to_plain(o.label)}" for number, o in enumerate(body.options, 1)
         ]

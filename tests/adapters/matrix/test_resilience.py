@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nio import AsyncClient, DevicesResponse, JoinResponse
@@ -167,3 +168,45 @@ async def test_default_rate_limits_delay_answers_without_losing_or_doubling_them
     await ask_unknown_commands(ann, room, names)
     await expect_each_answered_once(ann, room, bot.user_id, names)
     assert any("M_LIMIT_EXCEEDED" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_process_that_dies_in_a_batch_leaves_its_handled_events_handled(
+    synapse: Synapse, start_bot: StartBot, start_human: StartHuman, tmp_path: Path
+) -> None:
+    """The leader dies after answering a message and before storing the sync token: the
+    next leader reads the same batch again, and answers only what was not answered."""
+    account = synapse.register()
+    database_url = f"sqlite:///{tmp_path / 'takeover.sqlite'}"
+    first = await start_bot(synapse, account, database_url)
+    ann = await start_human(synapse)
+    room = await ann.direct_chat(first.user_id)
+    await ask_unknown_commands(ann, room, ["settle"])
+    await expect_each_answered_once(ann, room, first.user_id, ["settle"])
+    handle = first.app.dispatcher.handle
+
+    async def dies_after_answering(incoming: Any, outbox: Any) -> None:
+        await handle(incoming, outbox)
+        if getattr(incoming, "name", None) == "answered":
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # the process is gone before the batch's token is stored
+
+    first.app.dispatcher.handle = dies_after_answering  # type: ignore[method-assign]
+    await ask_unknown_commands(ann, room, ["answered"])
+    await expect_each_answered_once(ann, room, first.user_id, ["answered"])
+    await asyncio.wait_for(until(lambda: not first.adapter.sync._task or
+                                 first.adapter.sync._task.done()), 20)  # fmt: skip
+    # The batch was never finished: its token not stored, what was handled of it recorded.
+    store = first.adapter.store
+    assert store.handled_in_batch(store.sync_token())
+    await first.adapter.stop()
+
+    second = await start_bot(synapse, account, database_url)
+    await ask_unknown_commands(ann, room, ["after"])
+    await expect_each_answered_once(ann, room, second.user_id, ["after"])
+    assert answers_to(ann, room, second.user_id, "answered") == 1
+
+
+async def until(condition: Any) -> None:
+    while not condition():
+        await asyncio.sleep(0.05)

@@ -3,6 +3,7 @@ own classes, with no field left over, and it refuses what Telegram refuses."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, RetryAfter
 
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_telegram.flood import FloodControl
 from tests.support.fake_telegram.html import EntityParseError, parse_html
 
 # What each method answers with, as python-telegram-bot reads it.
@@ -237,3 +239,39 @@ async def test_telegram_errors_reach_the_bot_as_telegram_sends_them(
     fake.block_bot(ann, tell_the_bot=False)
     with pytest.raises(Forbidden, match="blocked"):
         await bot.send_message(chat.id, "hi")
+
+
+async def test_flood_control_answers_429_past_telegrams_limits(
+    bare: tuple[FakeTelegram, Bot],
+) -> None:
+    fake, bot = bare
+    fake.flood = FloodControl(slack=0)
+    ann, bob = fake.person("Ann"), fake.person("Bob")
+    ann_chat, bob_chat = fake.private_chat(ann), fake.private_chat(bob)
+    group = fake.group("Chapter", {ann: "creator"})
+    fake.add_bot(ann, group)
+    # A private chat takes a short burst, then about one message a second.
+    for n in range(20):
+        await bot.send_message(ann_chat.id, f"burst {n}")
+    with pytest.raises(RetryAfter) as flood:
+        await bot.send_message(ann_chat.id, "one too many")
+    assert flood.value._retry_after.total_seconds() >= 1
+    await bot.send_message(bob_chat.id, "another chat is not held back")
+    assert fake.flood.refused == {"private": 1}
+    # A group: 20 a minute.
+    fake.flood = FloodControl(slack=0)
+    for n in range(20):
+        await bot.send_message(group.id, f"group {n}")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(group.id, "one too many")
+    assert fake.flood.refused == {"group": 1}
+    # The whole bot: about 30 a second, whatever the chats (a getMe does not count).
+    fake.flood = FloodControl(slack=0)
+    people = [fake.private_chat(fake.person(f"P{n}")) for n in range(60)]
+    await bot.get_me()
+    answers = await asyncio.gather(
+        *(bot.send_message(chat.id, "hi") for chat in people), return_exceptions=True
+    )
+    refused = [a for a in answers if isinstance(a, RetryAfter)]
+    assert refused and len(refused) == fake.flood.refused["overall"] == fake.flood.refusals
+    assert len(answers) - len(refused) == fake.flood.accepted >= 30

@@ -14,6 +14,7 @@ from bot.scheduling.clock import Clock
 from bot.scheduling.rules import once
 from bot.storage.members import MemberRepository
 from bot.storage.models import Member, NudgeState, OutreachEntry, Schedule, utcnow
+from bot.storage.outreach import OutreachRepository
 from bot.storage.schedules import ScheduleRepository
 from tests.adapters.telegram.conftest import buttons
 from tests.support.fake_telegram import FakeTelegram
@@ -61,6 +62,11 @@ async def test_a_nudge_reaches_the_member_privately_and_its_buttons_log(
     sent = [c for c in fake.calls_of("sendMessage")[before:] if "Outreach" in c.params["text"]]
     assert len(sent) == 1 and str(sent[0].params["chat_id"]) == str(ann.id)
     assert "disable_notification" not in sent[0].params  # a nudge must ping
+    # Her personal invitation, as the deep link a newcomer opens.
+    with telegram_app.services.database.session() as session:
+        member = MemberRepository(session).find_by_identity("telegram", str(ann.id))[0]
+        code = OutreachRepository(session).code_of(member.id)
+    assert f"https://t.me/{fake.bot_username}?start=i-{code}" in sent[0].params["text"]
     nudge = chat.last_with_buttons()
     assert buttons(nudge) == [
         "I talked with 1 person",

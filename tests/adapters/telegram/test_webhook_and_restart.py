@@ -119,7 +119,7 @@ async def test_a_configured_webhook_secret_is_used(
 async def test_a_restart_neither_repeats_nor_loses_updates(
     fake: FakeTelegram, telegram_app: Application, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.adapters.telegram")
+    caplog.set_level(logging.INFO, logger="bot.core.dispatcher")
     ann = fake.person("Ann", language_code="en")
     first = create_adapter(telegram_app)
     await first.start()
@@ -144,7 +144,7 @@ async def test_a_restart_neither_repeats_nor_loses_updates(
         said = [m["text"] for m in fake.bot_messages(chat.chat)]
         assert sum("nothing to stop" in text for text in said) == 1, said
         assert sum("What I can do" in text for text in said) == 2, said
-        assert f"update {unconfirmed[0]} was handled before a restart" in caplog.text
+        assert f"telegram update {unconfirmed[0]} was handled already" in caplog.text
         await fake.wait_for(lambda: not fake.pending_updates, what="all updates confirmed")
     finally:
         await second.stop()

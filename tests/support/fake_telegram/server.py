@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.support.fake_telegram import shapes
+from tests.support.fake_telegram.flood import FloodControl
 from tests.support.fake_telegram.params import CANONICAL, ParamError, decode
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ class Server:
         self.conflicts = 0
         self._injections: list[Injection] = []
         self.chaos: Chaos | None = None
+        # Set: Telegram's flood limits are enforced (429 past them), see flood.py.
+        self.flood: FloodControl | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {}
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -261,6 +264,9 @@ class Server:
             injected = self._injected(method, params)
             if injected is not None:
                 raise injected
+            if self.flood is not None and (wait := self.flood.check(method, params)):
+                # Not a strictness problem (a bot may meet one): the test counts them.
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", wait, injected=True)
             fault = self.chaos.pick(method) if self.chaos else None
             if fault is not None and fault[0].isdigit():
                 code = int(fault)
