@@ -64,11 +64,13 @@ Middleware = Callable[[Turn, Next], Awaitable[None]]
 
 
 def state_snapshot(state: ConversationState) -> tuple[object, ...]:
+    # Most turns have no flow going on: empty data and no prompt need no JSON.
+    data, prompt = state.data, state.prompt
     return (
         state.flow,
         state.step,
-        json.dumps(state.data, sort_keys=True, default=str),
-        json.dumps(state.prompt, sort_keys=True, default=str),
+        json.dumps(data, sort_keys=True, default=str) if data else data,
+        json.dumps(prompt, sort_keys=True, default=str) if prompt else prompt,
     )
 
 
@@ -76,9 +78,6 @@ class Dispatcher:
     def __init__(self, services: Services, routers: Sequence[Router]) -> None:
         self.services = services
         self.router = merge(list(routers))
-        # Private chats whose row this process has seen: not looked up on every message.
-        # (A group's row is read each time: its language and chapter may change.)
-        self._known_private_chats: set[str] = set()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -137,7 +136,14 @@ class Dispatcher:
 
     async def one_at_a_time_per_chat(self, turn: Turn, call_next: Next) -> None:
         """Two messages arriving together from one chat are handled in the order they came.
-        (In this process; across processes, the unit of work's advisory lock.)"""
+
+        Across processes the unit of work's advisory lock orders them (PostgreSQL); this
+        lock is still needed in each process, on either engine: a turn may wait on the
+        network inside its transaction (/feed looks a site up), and a second turn of that chat
+        would then wait for the advisory lock (or SQLite's writer) in a blocking call, on the
+        event loop that the first turn needs to finish. It also keeps a turn's replies,
+        sent after its commit, before the next turn's. Only turns in progress hold a lock:
+        nothing here outlives them, nothing is lost on a restart."""
         key = turn.incoming.chat.key
         lock = self._chat_locks.get(key)
         if lock is None:
@@ -168,33 +174,36 @@ class Dispatcher:
                 return
             members = MemberRepository(session)
             conversations = ConversationRepository(session)
-            member, identity, state, created = members.speaker(
+            speaker = members.speaker_in(
                 sender.platform,
                 sender.user_id,
-                incoming.chat.key,
+                incoming.chat.platform,
+                incoming.chat.chat_id,
                 sender.handle,
                 sender.language_hint,
             )
-            if created:
+            member, identity = speaker.member, speaker.identity
+            if speaker.created:
                 MembershipRepository(session).claim_invitations(
                     member.id, f"{sender.platform}:{sender.user_id}"
                 )
-            # A group chat has its own language; a private conversation uses the member's.
             # The chat row is stored on first contact in a chat (a target to send to later);
-            # in a private conversation nothing else needs it, so it is not read every time.
+            # it comes with the speaker's rows, read afresh each time (another process may
+            # have erased or changed it).
             direct = incoming.is_direct
-            chat = None
-            chat_key = incoming.chat.key
-            if created or not direct or chat_key not in self._known_private_chats:
-                chat = conversations.chat(
+            chat = speaker.chat
+            if chat is None and speaker.created:
+                chat = conversations.find_chat(incoming.chat.platform, incoming.chat.chat_id)
+            if chat is None or (direct and chat.member_id is None):
+                chat = conversations.seen(
+                    chat,
                     incoming.chat.platform,
                     incoming.chat.chat_id,
                     incoming.chat_kind,
                     member_id=member.id if direct else None,
                 )
-                if direct:
-                    self._known_private_chats.add(chat_key)
-            state = state or conversations.new_state(member.id, incoming.chat.key)
+            state = speaker.state or conversations.new_state(member.id, incoming.chat.key)
+            # A group chat has its own language; a private conversation uses the member's.
             turn.language = negotiate_language(
                 member.language if direct else None,
                 identity.language_hint if direct else None,

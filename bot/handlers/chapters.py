@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from bot.core.access import EVERYWHERE, PRIVATE
 from bot.core.conversation import Conversation
 from bot.core.events import ChoiceMade, CommandMessage, Incoming
@@ -17,9 +19,10 @@ from bot.core.services import Services
 from bot.core.voice import Voice
 from bot.geo.distance import haversine_km
 from bot.geo.labels import named_place, place_in, place_label
-from bot.handlers.people import told_apart
+from bot.handlers.people import name_of, told_apart
 from bot.i18n.catalog import N_
 from bot.i18n.locale import autonym
+from bot.i18n.parsing import fold
 from bot.storage.actions import ActionRepository
 from bot.storage.chapters import ChapterRepository, NearbyChapter
 from bot.storage.members import MemberRepository
@@ -354,16 +357,27 @@ def reviewers(services: Services, notifier: Notifier, chapter: Chapter) -> list[
     return admins
 
 
+def first_namesake(session: Session, member: Member, chapter: Chapter) -> list[Member]:
+    """One of the chapter's members or requesters with the member's name, if any: enough to
+    tell the member apart. Names are compared as plain rows (a chapter may have thousands);
+    only someone who gave no name is loaded, to be named as elsewhere."""
+    asker = fold(name_of(session, member) or "?")
+    for person_id, name in MembershipRepository(session).names_in(chapter.id):
+        if person_id == member.id or (name is not None and fold(name) != asker):
+            continue
+        person = session.get(Member, person_id)
+        if person is not None and fold(name_of(session, person) or "?") == asker:
+            return [person]
+    return []
+
+
 def notify_reviewers(
     services: Services, notifier: Notifier, request: JoinRequest, member: Member, chapter: Chapter
 ) -> bool:
     """Send the request to each reviewer in their own language; False if nobody is reachable."""
     people = reviewers(services, notifier, chapter)
     # Named so that a namesake among the chapter's members and requesters is told apart.
-    memberships = MembershipRepository(notifier.session)
-    known = [p for _m, p in memberships.members_of(chapter.id)]
-    known += memberships.requesters(chapter.id)
-    known = list({p.id: p for p in [*known, member]}.values())
+    known = [member, *first_namesake(notifier.session, member, chapter)]
 
     def question(voice: Voice) -> tuple[str, list[Option]]:
         labels = told_apart(voice, notifier.session, known, with_place=False)

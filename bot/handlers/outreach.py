@@ -18,6 +18,7 @@ from bot.core.router import Router
 from bot.handlers.chapter_admin import month_start
 from bot.i18n.catalog import N_
 from bot.i18n.formatting import zone
+from bot.i18n.parsing import whole_number
 from bot.storage.memberships import MembershipRepository
 from bot.storage.models import Chapter, Member, utcnow
 from bot.storage.outreach import OutreachRepository
@@ -51,7 +52,8 @@ def month_begins(conv: Conversation, now: datetime) -> datetime:
 async def talked(conv: Conversation, command: CommandMessage) -> None:
     head, _, rest = command.args.strip().partition(" ")
     note = " ".join(rest.split())
-    if not head.isdigit() or not MIN_PEOPLE <= int(head) <= MAX_PEOPLE:
+    people = whole_number(head)  # '²' passes isdigit() and is no number; nor are 5,000 digits
+    if people is None or not MIN_PEOPLE <= people <= MAX_PEOPLE:
         conv.reply(
             Markup(
                 "\n".join(
@@ -68,13 +70,13 @@ async def talked(conv: Conversation, command: CommandMessage) -> None:
     if len(note) > MAX_NOTE:
         conv.reply(conv._("A note can have at most %(limit)s characters.", limit=MAX_NOTE))
         return
-    log_people(conv, int(head), note or None)
+    log_people(conv, people, note or None)
 
 
 def count_problem(conv: Conversation, head: str) -> str:
     if not head:
         return conv._("How many people did you talk with? Give a number from 1 to 50.")
-    if head.isdigit():
+    if head.isdecimal():
         return conv._(
             "Please give a number from 1 to 50: one entry is one person or a few, not a crowd."
         )

@@ -378,13 +378,13 @@ def typed_choices(poll: PollRecord, text: str) -> list[int] | None:
 async def typed_vote(conv: Conversation, event: TextMessage) -> None:
     """In a group, a number or an option's text answers the chat's latest poll (and hears
     that it is closed, if it is)."""
-    polls = PollRepository(conv.session).in_chat(
-        conv.chat_ref.platform, conv.chat_ref.chat_id, open_only=False
+    poll = PollRepository(conv.session).latest_in_chat(
+        conv.chat_ref.platform, conv.chat_ref.chat_id
     )
-    if not polls:
+    if poll is None:
         return
-    choices = typed_choices(polls[0], event.text)
-    if choices is not None and polls[0].anonymous and polls[0].closed_at is None:
+    choices = typed_choices(poll, event.text)
+    if choices is not None and poll.anonymous and poll.closed_at is None:
         # A number typed in the group would show everyone what this member chose.
         conv.reply(
             conv._(
@@ -395,12 +395,12 @@ async def typed_vote(conv: Conversation, event: TextMessage) -> None:
         return
     if choices is None:
         return
-    if polls[0].closed_at is not None:
+    if poll.closed_at is not None:
         # Said once per member and poll: a closed poll must not answer every "1" in the chat.
-        if PollRepository(conv.session).tell_closed_once(polls[0].id, conv.member.id):
-            conv.reply(conv._("This poll is closed: “%(question)s”.", question=polls[0].question))
+        if PollRepository(conv.session).tell_closed_once(poll.id, conv.member.id):
+            conv.reply(conv._("This poll is closed: “%(question)s”.", question=poll.question))
         return
-    problem = cast(conv, polls[0], choices)
+    problem = cast(conv, poll, choices)
     if problem:
         conv.reply(problem)
 

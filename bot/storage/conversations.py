@@ -9,7 +9,15 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, delete, select, update
 
 from bot.i18n.locale import SUPPORTED_LANGUAGES
-from bot.storage.models import Chapter, Chat, ConversationState, Delivery, PendingAction, utcnow
+from bot.storage.models import (
+    Chapter,
+    Chat,
+    ConversationState,
+    Delivery,
+    PendingAction,
+    utcnow,
+)
+from bot.storage.rows import new_row
 
 # Built once: every message and every firing looks a chat up.
 _FIND_CHAT = select(Chat).where(
@@ -34,7 +42,7 @@ class ConversationRepository:
     @staticmethod
     def new_state(member_id: int, chat_key: str) -> ConversationState:
         """An empty state, saved only once a flow begins."""
-        return ConversationState(member_id=member_id, chat_key=chat_key, data={})
+        return new_row(ConversationState, member_id=member_id, chat_key=chat_key, data={})
 
     def save(self, state: ConversationState) -> None:
         state.updated_at = utcnow()
@@ -63,13 +71,23 @@ class ConversationRepository:
 
     def chat(self, platform: str, chat_id: str, kind: str, member_id: int | None = None) -> Chat:
         """The chat row, created on first sight (a private one remembers whose it is)."""
-        found = self.find_chat(platform, chat_id)
+        return self.seen(self.find_chat(platform, chat_id), platform, chat_id, kind, member_id)
+
+    def seen(
+        self,
+        found: Chat | None,
+        platform: str,
+        chat_id: str,
+        kind: str,
+        member_id: int | None = None,
+    ) -> Chat:
+        """Like chat(), with the row already read (None: there is none yet)."""
         if found:
             if kind == "direct" and member_id is not None and found.member_id is None:
                 found.member_id = member_id
                 self.session.add(found)
             return found
-        chat = Chat(platform=platform, chat_id=chat_id, kind=kind)
+        chat = new_row(Chat, platform=platform, chat_id=chat_id, kind=kind)
         if kind == "direct":
             chat.member_id = member_id
         self.session.add(chat)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, update
@@ -38,6 +39,7 @@ from bot.storage.models import (
     Schedule,
     utcnow,
 )
+from bot.storage.rows import new_row, row_by_key
 from bot.storage.selections import SelectionRepository
 
 # Where /mydata shows the rows of each table that are about a member. A table added without
@@ -79,9 +81,9 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 
 # Built once: every incoming message runs it, and building a statement costs more than
-# running it on SQLite.
-_SPEAKER_WITH_STATE = (
-    select(Member, Identity, ConversationState)
+# running it on SQLite. Who speaks, their state in this chat and the chat's row: one query.
+_SPEAKER_IN_CHAT = (
+    select(Member, Identity, ConversationState, Chat)
     .join(Identity, Identity.member_id == Member.id)
     .outerjoin(
         ConversationState,
@@ -90,8 +92,24 @@ _SPEAKER_WITH_STATE = (
             ConversationState.chat_key == bindparam("chat_key"),
         ),
     )
+    .outerjoin(
+        Chat,
+        and_(Chat.platform == bindparam("chat_platform"), Chat.chat_id == bindparam("chat_id")),
+    )
     .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
 )
+
+
+@dataclass(slots=True)
+class Speaker:
+    """Who speaks in a chat: their rows, their state there (None: not saved yet) and the
+    chat's row (None: not stored yet, or not looked up for a member just created)."""
+
+    member: Member
+    identity: Identity
+    state: ConversationState | None
+    chat: Chat | None
+    created: bool
 
 
 class MemberRepository:
@@ -127,13 +145,31 @@ class MemberRepository:
         handle: str | None = None,
         language_hint: str | None = None,
     ) -> tuple[Member, Identity, ConversationState | None, bool]:
-        """Who speaks, with their conversation state in this chat: one query per message."""
-        row = self.session.exec(
-            _SPEAKER_WITH_STATE,
-            params={"platform": platform, "user_id": user_id, "chat_key": chat_key},
-        ).first()
+        """Who speaks, with their conversation state in this chat."""
+        chat_platform, _, chat_id = chat_key.partition(":")
+        found = self.speaker_in(platform, user_id, chat_platform, chat_id, handle, language_hint)
+        return found.member, found.identity, found.state, found.created
+
+    def speaker_in(
+        self,
+        platform: str,
+        user_id: str,
+        chat_platform: str,
+        chat_id: str,
+        handle: str | None = None,
+        language_hint: str | None = None,
+    ) -> Speaker:
+        """Who speaks, their state in this chat and the chat's row: one query per message."""
+        params = {
+            "platform": platform,
+            "user_id": user_id,
+            "chat_key": f"{chat_platform}:{chat_id}",
+            "chat_platform": chat_platform,
+            "chat_id": chat_id,
+        }
+        row = self.session.exec(_SPEAKER_IN_CHAT, params=params).first()
         if row:
-            member, identity, state = row
+            member, identity, state, chat = row
             # A platform that gives no hint this time does not erase the one it gave before.
             language_hint = language_hint or identity.language_hint
             changed = identity.handle != handle or identity.language_hint != language_hint
@@ -141,8 +177,8 @@ class MemberRepository:
                 identity.handle, identity.language_hint = handle, language_hint
                 identity.last_seen_at = utcnow()
                 self.session.add(identity)
-            return member, identity, state, False
-        member = Member()
+            return Speaker(member, identity, state, chat, False)
+        member = new_row(Member)
         self.session.add(member)
         self.session.flush()
         now = utcnow()
@@ -165,14 +201,11 @@ class MemberRepository:
         if inserted is None:
             self.session.delete(member)
             self.session.flush()
-            found = self.session.exec(
-                _SPEAKER_WITH_STATE,
-                params={"platform": platform, "user_id": user_id, "chat_key": chat_key},
-            ).one()
-            return found[0], found[1], found[2], False
-        identity = self.session.get(Identity, inserted[0])
+            found = self.session.exec(_SPEAKER_IN_CHAT, params=params).one()
+            return Speaker(found[0], found[1], found[2], found[3], False)
+        identity = row_by_key(self.session, Identity, inserted[0])
         assert identity is not None
-        return member, identity, None, True
+        return Speaker(member, identity, None, None, True)
 
     def save(self, member: Member) -> None:
         member.updated_at = utcnow()

@@ -59,7 +59,14 @@ class MembershipRepository:
         return [(m, p) for m, p in rows]
 
     def organizers_of(self, chapter_id: int) -> list[Member]:
-        return [p for m, p in self.members_of(chapter_id) if m.role == ORGANIZER]
+        """In the order they joined (not every member loaded to find them)."""
+        rows = self.session.exec(
+            select(Member)
+            .join(Membership, Membership.member_id == Member.id)
+            .where(Membership.chapter_id == chapter_id, Membership.role == ORGANIZER)
+            .order_by(Membership.joined_at)
+        )
+        return list(rows)
 
     def member_counts(self, chapter_ids: list[int]) -> dict[int, int]:
         if not chapter_ids:
@@ -163,6 +170,25 @@ class MembershipRepository:
             .where(JoinRequest.chapter_id == chapter_id, JoinRequest.status == "pending")
         )
         return list({m.id: m for m in rows}.values())
+
+    def names_in(self, chapter_id: int) -> list[tuple[int, str | None]]:
+        """(member id, name they gave) of the chapter's members and of who waits for it
+        (someone may come twice): plain rows, to look for a namesake among thousands
+        without loading them all."""
+        members = select(Member.id, Member.display_name).join(
+            Membership, Membership.member_id == Member.id
+        )
+        requesters = select(Member.id, Member.display_name).join(
+            JoinRequest, JoinRequest.member_id == Member.id
+        )
+        rows = self.session.exec(
+            members.where(Membership.chapter_id == chapter_id).union_all(
+                requesters.where(
+                    JoinRequest.chapter_id == chapter_id, JoinRequest.status == "pending"
+                )
+            )
+        )
+        return [(member_id, name) for member_id, name in rows]
 
     def pending_count(self, chapter_id: int) -> int:
         return self.session.exec(

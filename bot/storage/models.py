@@ -379,6 +379,9 @@ class PollRecord(SQLModel, table=True):
 class PollChat(SQLModel, table=True):
     """A chat a poll was posted to (one poll may run in all of a chapter's chats)."""
 
+    # Every group message asks for its chat's latest poll.
+    __table_args__ = (Index("ix_pollchat_chat", "platform", "chat_id"),)
+
     poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=16, ondelete="CASCADE")
     platform: str = Field(primary_key=True, max_length=16)
     chat_id: str = Field(primary_key=True, max_length=255)

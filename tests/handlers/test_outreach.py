@@ -112,6 +112,8 @@ async def test_a_streak_counts_months_in_a_row_and_survives_until_the_month_ends
         ("-2", "“-2” is not a number"),
         ("two colleagues", "“two” is not a number"),
         ("2.5", "“2.5” is not a number"),
+        ("² superscript", "“²” is not a number"),
+        ("9" * 5000, "from 1 to 50: one entry"),
         ("3 " + "x" * 201, "at most 200 characters"),
     ],
 )
