@@ -2,8 +2,11 @@
 
 Each bot talks to its own fake Bot API (tests/support/fake_telegram) by long polling:
   - telegram.help: chapterbot's Telegram adapter answering /help (core, storage, catalogs);
-  - telegram.baseline_echo: a bare echo bot written directly with python-telegram-bot.
-Both run at once and are sent their messages in turn, one to each, so that a machine whose
+  - telegram.baseline_echo: a bare echo bot written directly with python-telegram-bot;
+  - telegram.baseline_same_reply: a bare python-telegram-bot bot answering every message
+    with the very text chapterbot's /help sends (HTML), so that the cost of sending a long
+    message is not counted as chapterbot's.
+All run at once and are sent their messages in turn, one to each, so that a machine whose
 load changes during the run slows both alike. Latency is from the moment the fake makes the
 update available to the moment the bot's answer reaches it. Messages are paced under
 Telegram's limits (25 a second overall, from 20 members in turn), so that the figures are
@@ -63,7 +66,8 @@ def report(name: str, latencies: list[float]) -> None:
 
 
 @asynccontextmanager
-async def echo_bot(fake: FakeTelegram) -> AsyncIterator[None]:
+async def echo_bot(fake: FakeTelegram, reply: str | None = None) -> AsyncIterator[None]:
+    """Echoes each text, or answers it with `reply` (HTML)."""
     application = (
         PtbApplication.builder()
         .token(fake.token)
@@ -76,7 +80,10 @@ async def echo_bot(fake: FakeTelegram) -> AsyncIterator[None]:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
-        await context.bot.send_message(message.chat_id, message.text)
+        if reply is None:
+            await context.bot.send_message(message.chat_id, message.text)
+        else:
+            await context.bot.send_message(message.chat_id, reply, parse_mode="HTML")
 
     application.add_handler(MessageHandler(filters.TEXT, echo))
     await application.initialize()
@@ -110,16 +117,39 @@ async def chapterbot(fake: FakeTelegram, workdir: Path) -> AsyncIterator[None]:
         app.close()
 
 
+async def help_text(fake: FakeTelegram, workdir: Path) -> str:
+    """The HTML chapterbot's /help sends, as the fake received it."""
+    person = fake.person("Reader", language_code="en")
+    async with chapterbot(fake, workdir):
+        await latency(fake, person, "/help")
+    [answer] = fake.bot_messages(fake.private_chat(person))[-1:]
+    return html_of(answer)
+
+
+def html_of(message: dict) -> str:
+    """A received message's text with its entities as HTML again (bold, links, code)."""
+    from telegram import Message
+
+    return Message.de_json(message, None).text_html  # type: ignore[arg-type]
+
+
 async def main(count: int) -> None:
-    async with FakeTelegram() as echo_fake, FakeTelegram() as bot_fake:
-        fakes = (echo_fake, bot_fake)
+    with tempfile.TemporaryDirectory() as workdir:
+        async with FakeTelegram() as probe:
+            reply = await help_text(probe, Path(workdir))
+    async with FakeTelegram() as echo_fake, FakeTelegram() as same_fake, FakeTelegram() as bot_fake:
+        fakes = (echo_fake, same_fake, bot_fake)
         people = [
             [fake.person(f"Member {n}", language_code="en") for n in range(MEMBERS)]
             for fake in fakes
         ]
         with tempfile.TemporaryDirectory() as workdir:
-            async with echo_bot(echo_fake), chapterbot(bot_fake, Path(workdir)):
-                measured: tuple[list[float], list[float]] = ([], [])
+            async with (
+                echo_bot(echo_fake),
+                echo_bot(same_fake, reply),
+                chapterbot(bot_fake, Path(workdir)),
+            ):
+                measured: tuple[list[float], ...] = ([], [], [])
                 # A warm-up of one message per member (chapterbot creates them), then in turn.
                 for number in range(MEMBERS + count):
                     for side, fake in enumerate(fakes):
@@ -129,11 +159,15 @@ async def main(count: int) -> None:
                         await asyncio.sleep(max(0.0, INTERVAL - elapsed))
         for fake in fakes:
             assert not fake.problems, fake.problems
-    echo, helped = measured
+    echo, same, helped = measured
     report("telegram.baseline_echo", echo)
+    report("telegram.baseline_same_reply", same)
     report("telegram.help", helped)
     ratio = statistics.median(helped) / statistics.median(echo)
     print(f"BENCH telegram.help.median_vs_echo {ratio:.2f} x")
+    ratio = statistics.median(helped) / statistics.median(same)
+    print(f"BENCH telegram.help.median_vs_same_reply {ratio:.2f} x")
+    print(f"# the same reply: {len(reply):,} characters of HTML")
     print(
         f"# {count} messages each, in turn; {MEMBERS} members each, "
         f"one message every {INTERVAL * 1000:.0f} ms"
