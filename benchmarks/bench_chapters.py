@@ -10,17 +10,14 @@ PostgreSQL: CHAPTERBOT_TEST_POSTGRES_URL, else 127.0.0.1:5432 (skipped with a no
 from __future__ import annotations
 
 import heapq
-import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+from scratch_db import scratch_database
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
 from bot.geo.distance import haversine_km
 from bot.storage import migrate
@@ -96,31 +93,6 @@ def measure(
     print(f"BENCH chapters.baseline_bruteforce.{name}.p99 {p99:.3f} ms")
 
 
-def postgres_database(count: int) -> tuple[Database, str] | None:
-    base = (
-        os.environ.get("CHAPTERBOT_TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    libpq = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"chapterbot_bench_{count}"
-    try:
-        with psycopg.connect(libpq, autocommit=True, connect_timeout=3) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        print(f"# PostgreSQL skipped: {exc}", file=sys.stderr)
-        return None
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    return Database(url), libpq
-
-
-def drop_postgres(database: Database, libpq: str) -> None:
-    name = make_url(database.url).database
-    database.dispose()
-    with psycopg.connect(libpq, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         for count in (10_000, 100_000):
@@ -131,15 +103,15 @@ def main() -> None:
             measure(f"sqlite.{count}", database, points, rng)
             database.dispose()
 
-            created = postgres_database(count)
-            if created:
-                database, libpq = created
-                try:
-                    migrate.upgrade(database)
-                    points = fill(database, count, random.Random(count))
-                    measure(f"postgresql.{count}", database, points, rng)
-                finally:
-                    drop_postgres(database, libpq)
+            with scratch_database(f"chapterbot_bench_{count}") as url:
+                if url is not None:
+                    database = Database(url)
+                    try:
+                        migrate.upgrade(database)
+                        points = fill(database, count, random.Random(count))
+                        measure(f"postgresql.{count}", database, points, rng)
+                    finally:
+                        database.dispose()
 
 
 if __name__ == "__main__":

@@ -23,19 +23,16 @@ import argparse
 import asyncio
 import cProfile
 import json
-import os
 import pstats
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-from sqlalchemy.engine import make_url
+from scratch_db import libpq, scratch_database
 from sqlmodel import select
 from telegram.request import BaseRequest, RequestData
 
@@ -196,8 +193,8 @@ def sqlite_floor(workdir: Path) -> None:
     connection.close()
 
 
-def postgres_floor(libpq: str) -> None:
-    with psycopg.connect(libpq) as connection:
+def postgres_floor(url: str) -> None:
+    with psycopg.connect(url) as connection:
         connection.execute("CREATE TABLE floor_row (id integer PRIMARY KEY, value text NOT NULL)")
         connection.commit()
 
@@ -206,31 +203,6 @@ def postgres_floor(libpq: str) -> None:
                 connection.execute("INSERT INTO floor_row (id, value) VALUES (%s, %s)", (n, "x"))
 
         floor_rate("postgresql", insert_one)
-
-
-@contextmanager
-def postgres_database() -> Iterator[tuple[str, str] | None]:
-    """A scratch database on the local server (None, said on stderr, if none answers)."""
-    base = (
-        os.environ.get("CHAPTERBOT_TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    admin_url = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    except psycopg.OperationalError as exc:
-        print(f"# PostgreSQL skipped: {exc}", file=sys.stderr)
-        yield None
-        return
-    url = make_url(base).set(database=DATABASE)
-    libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        yield url.render_as_string(hide_password=False), libpq
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
 class OfflineRequest(BaseRequest):
@@ -341,15 +313,14 @@ async def bench(engines: list[str], workdir: Path) -> None:
             app.close()
         sqlite_floor(workdir)
     if "postgresql" in engines:
-        with postgres_database() as found:
-            if found is not None:
-                url, libpq = found
+        with scratch_database(DATABASE) as url:
+            if url is not None:
                 app = build_application(settings(url), upgrade_database=True)
                 try:
                     await measure("postgresql", app)
                 finally:
                     app.close()
-                postgres_floor(libpq)
+                postgres_floor(libpq(url))
 
 
 def main() -> None:

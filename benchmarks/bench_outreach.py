@@ -17,13 +17,11 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import sys
 import time
 from datetime import timedelta
 
-import psycopg
+from scratch_db import scratch_database
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bot.app import Application, build_application
 from bot.config import DEMO_ORG_FILE, Settings, default_locales_dir
@@ -228,42 +226,21 @@ def nudges_queued(app: Application) -> int:
         ).scalar_one()
 
 
-def postgres() -> tuple[str, str] | None:
-    base = (
-        os.environ.get("CHAPTERBOT_TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    libpq = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(libpq, autocommit=True, connect_timeout=3) as admin:
-            found = admin.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
-            ).fetchone()
-            if not (KEEP and found):
-                admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
-                admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    except psycopg.OperationalError as exc:
-        print(f"# PostgreSQL skipped: {exc}", file=sys.stderr)
-        return None
-    return make_url(base).set(database=DATABASE).render_as_string(hide_password=False), libpq
-
-
 async def main() -> None:
-    found = postgres()
-    if found is None:
-        return
-    url, libpq = found
-    settings = Settings(
-        database_url=url, org_file=DEMO_ORG_FILE, locales_dir=default_locales_dir(), cache_dir=None
-    )
-    app = build_application(settings, upgrade_database=True)
-    try:
-        await measure(app)
-    finally:
-        app.close()
-        if not KEEP:
-            with psycopg.connect(libpq, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    with scratch_database(DATABASE, keep=KEEP) as url:
+        if url is None:
+            return
+        settings = Settings(
+            database_url=url,
+            org_file=DEMO_ORG_FILE,
+            locales_dir=default_locales_dir(),
+            cache_dir=None,
+        )
+        app = build_application(settings, upgrade_database=True)
+        try:
+            await measure(app)
+        finally:
+            app.close()
 
 
 if __name__ == "__main__":

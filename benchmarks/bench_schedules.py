@@ -10,17 +10,14 @@ Run with `make bench`; figures are printed as `BENCH <name> <value> <unit>`.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
+from scratch_db import scratch_database
 from sqlalchemy import bindparam, func, insert, select, text, update
-from sqlalchemy.engine import make_url
 
 from bot.app import Application, build_application
 from bot.config import DEMO_ORG_FILE, Settings, default_locales_dir
@@ -187,23 +184,6 @@ def settings_for(url: str) -> Settings:
     )
 
 
-def postgres_url() -> tuple[str, str] | None:
-    base = (
-        os.environ.get("CHAPTERBOT_TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    libpq = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(libpq, autocommit=True, connect_timeout=3) as admin:
-            admin.execute('DROP DATABASE IF EXISTS "chapterbot_bench_schedules"')
-            admin.execute('CREATE DATABASE "chapterbot_bench_schedules"')
-    except psycopg.OperationalError as exc:
-        print(f"# PostgreSQL skipped: {exc}", file=sys.stderr)
-        return None
-    url = make_url(base).set(database="chapterbot_bench_schedules")
-    return url.render_as_string(hide_password=False), libpq
-
-
 async def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         app = build_application(settings_for(f"sqlite:///{Path(workdir) / 'bench.sqlite'}"))
@@ -211,17 +191,14 @@ async def main() -> None:
             await measure(app, "sqlite")
         finally:
             app.close()
-    found = postgres_url()
-    if found is None:
-        return
-    url, libpq = found
-    app = build_application(settings_for(url), upgrade_database=True)
-    try:
-        await measure(app, "postgresql")
-    finally:
-        app.close()
-        with psycopg.connect(libpq, autocommit=True) as admin:
-            admin.execute('DROP DATABASE IF EXISTS "chapterbot_bench_schedules" WITH (FORCE)')
+    with scratch_database("chapterbot_bench_schedules") as url:
+        if url is None:
+            return
+        app = build_application(settings_for(url), upgrade_database=True)
+        try:
+            await measure(app, "postgresql")
+        finally:
+            app.close()
 
 
 if __name__ == "__main__":
