@@ -58,6 +58,7 @@ def fan_out(
         Logged,
         after_quiet_hours,
         answer_options,
+        as_aware,
         chosen_quiet,
         due_for,
         nudge_words,
@@ -119,7 +120,7 @@ def fan_out(
     )
     for member_id, logged_at, people in session.exec(recent):
         if member_id is not None:
-            logged[member_id].append((_aware(logged_at), people))
+            logged[member_id].append((as_aware(logged_at), people))
 
     voices: dict[tuple[str, str | None], Voice] = {}
     languages: dict[tuple[str | None, str | None], str] = {}
@@ -141,10 +142,10 @@ def fan_out(
         if due is None:
             due = max(due_for(key[1], timezone, nudge_day), now)
             due = moments[key] = after_quiet_hours(due, timezone, quiet)
-        if state and state[2] and due < _aware(state[2]):
+        if state and state[2] and due < as_aware(state[2]):
             counted.snoozed += 1
             continue
-        if state and state[1] and due - _aware(state[1]) < BUDGET:
+        if state and state[1] and due - as_aware(state[1]) < BUDGET:
             counted.over_budget += 1
             continue
         platforms = reachable.get(member_id, set())
@@ -290,7 +291,3 @@ class NudgeTemplate:
             pieces.append(json.dumps(values[parts[index]]))
             pieces.append(parts[index + 1])
         return EncodedJSON("".join(pieces))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -134,7 +134,7 @@ def fire_monthly(services: Services, session: Session, schedule: Schedule, at: O
     )
 
 
-def _aware(moment: datetime) -> datetime:
+def as_aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -155,16 +155,17 @@ def write_nudge(
     state = session.get(NudgeState, member.id)
     timezone = member.timezone or services.organization.timezone
     due = after_quiet_hours(due, timezone, quiet_hours(state))
-    if state and state.snoozed_until and due < _aware(state.snoozed_until):
+    if state and state.snoozed_until and due < as_aware(state.snoozed_until):
         counted.snoozed += 1
         return False
-    if state and state.last_nudged_at and due - _aware(state.last_nudged_at) < BUDGET:
+    if state and state.last_nudged_at and due - as_aware(state.last_nudged_at) < BUDGET:
         # One nudge at most waits for the budget: a later one is dropped, not queued.
-        if not wait or _aware(state.last_nudged_at) > utcnow():
+        if not wait or as_aware(state.last_nudged_at) > utcnow():
             counted.over_budget += 1
             return False
         # An organizers' nudge waits for the member's budget rather than being lost.
-        due = after_quiet_hours(_aware(state.last_nudged_at) + BUDGET, timezone, quiet_hours(state))
+        allowed = as_aware(state.last_nudged_at) + BUDGET
+        due = after_quiet_hours(allowed, timezone, quiet_hours(state))
     notifier = Notifier(services, session, occurrence=occurrence)
     reached = notifier.reach(member)
     if reached is None:

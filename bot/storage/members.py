@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
+from bot.storage.database import insert_for
 from bot.storage.growth import GrowthRepository
 from bot.storage.models import (
     AdapterState,
@@ -72,12 +71,6 @@ EXPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "nudgestate": ("outreach_nudges",),
     "pollselection": ("poll_selections",),
 }
-
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    dialect = session.get_bind().dialect.name
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 # Built once: every incoming message runs it, and building a statement costs more than
@@ -184,7 +177,7 @@ class MemberRepository:
         now = utcnow()
         # Another process may be creating the same speaker (their first messages handled at
         # once): the database keeps one identity, and the loser takes the winner's.
-        statement = _insert(self.session)(Identity.__table__).values(
+        statement = insert_for(self.session)(Identity.__table__).values(
             member_id=member.id,
             platform=platform,
             user_id=user_id,
